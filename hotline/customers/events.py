@@ -1,0 +1,37 @@
+"""Events the customer base publishes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hotline.core.events import Event, register_event
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactCreated(Event):
+    contact_id: int
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactUpdated(Event):
+    contact_id: int
+    fields: list[str]
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactsMerged(Event):
+    """Sync subscribers move what they own from ``duplicate_id`` to ``survivor_id``."""
+
+    survivor_id: int
+    duplicate_id: int
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactErased(Event):
+    """Sync subscribers scrub the personal data they keep about the contact."""
+
+    contact_id: int

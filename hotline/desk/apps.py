@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class DeskConfig(AppConfig):
+    name = "hotline.desk"
+    label = "desk"
+    verbose_name = "Заявки"
+
+    def ready(self) -> None:
+        from hotline.desk import subscribers
+
+        subscribers.register()
