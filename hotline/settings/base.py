@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "hotline.web",
     "hotline.customers",
     "hotline.desk",
+    "hotline.intake",
+    "hotline.workforce",
 ]
 
 MIDDLEWARE = [
