@@ -44,6 +44,7 @@ def _subscribers():
     events._sync.pop(ThingHappened.name, None)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_publish_outside_a_transaction_is_refused() -> None:
     with pytest.raises(RuntimeError, match="inside a transaction"):
         publish(ThingHappened(thing_id=1))
