@@ -32,13 +32,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from fractions import Fraction
 
 from hotline.core.errors import ValidationFailed
 
 # A queue with a million agents busy at once is beyond any contact centre; the cap keeps a typo
 # such as ``--calls 1e12`` from pinning a CPU for hours in the O(N) recursion.
 MAX_TRAFFIC_ERLANGS = 1_000_000.0
+# Relative rounding slack when grossing up for shrinkage: a billionth of a person never changes a roster.
+_HEADCOUNT_SLACK = 1e-9
 
 
 def gettext_noop(message: str) -> str:
@@ -131,8 +132,9 @@ def staff_with_shrinkage(agents: int, shrinkage: float) -> int:
     """Heads to schedule so ``agents`` are on the phones after shrinkage: ⌈agents / (1 − shrinkage)⌉."""
     if shrinkage == 0:
         return agents
-    # Exact decimal arithmetic: in floats 1 − 0.3 is 0.69999…, and ⌈7 / 0.7⌉ would give 11 instead of 10.
-    return math.ceil(Fraction(agents) / (1 - Fraction(str(shrinkage))))
+    needed = agents / (1 - shrinkage)
+    # In floats 21 / (1 − 0.3) is 30.000000000000004; without the slack a 31st person would be rostered.
+    return math.ceil(needed - _HEADCOUNT_SLACK * needed)
 
 
 def erlang_b(traffic: float, agents: int) -> float:
