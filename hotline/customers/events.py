@@ -35,3 +35,36 @@ class ContactErased(Event):
     """Sync subscribers scrub the personal data they keep about the contact."""
 
     contact_id: int
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ConsentRecorded(Event):
+    contact_id: int
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ConsentWithdrawn(Event):
+    """Campaigns stop calling and notify stops non-essential messages to this contact."""
+
+    contact_id: int
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrganisationCreated(Event):
+    organisation_id: int
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrganisationUpdated(Event):
+    organisation_id: int
+    fields: list[str]
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrganisationDeleted(Event):
+    organisation_id: int

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def search_text(value: str) -> str:
+    """The form names are compared in: case-folded, «ё» as «е», single spaces.
+
+    Kept in a column so search is an indexed exact/prefix match on every database: SQLite's
+    LIKE and UPPER fold only ASCII, and people type «Семенов» for «Семёнов».
+    """
+    return " ".join(value.casefold().replace("ё", "е").split())
+
+
+def _with_search_field(update_fields: Iterable[str] | None, source: str) -> list[str] | None:
+    if update_fields is None:
+        return None
+    fields = list(update_fields)
+    if source in fields and "search_name" not in fields:
+        fields.append("search_name")
+    return fields
 
 
 class Tag(models.Model):
@@ -23,10 +44,12 @@ class Tag(models.Model):
 
 class Organisation(models.Model):
     name = models.CharField(_("название"), max_length=255)
+    search_name = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
     inn = models.CharField(_("ИНН"), max_length=12, blank=True, db_index=True)
     kpp = models.CharField(_("КПП"), max_length=9, blank=True)
     address = models.CharField(_("адрес"), max_length=500, blank=True)
     phone = models.CharField(_("телефон (E.164)"), max_length=20, blank=True, db_index=True)
+    phone_extension = models.CharField(_("добавочный"), max_length=10, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     domain = models.CharField(_("почтовый домен"), max_length=255, blank=True, db_index=True)
     notes = models.TextField(_("заметки"), blank=True)
@@ -38,9 +61,18 @@ class Organisation(models.Model):
         verbose_name = _("организация")
         verbose_name_plural = _("организации")
         ordering = ["name"]
+        constraints = [
+            # Branches share an INN and differ by KPP; the same pair twice is the same legal entity.
+            models.UniqueConstraint(fields=["inn", "kpp"], condition=~Q(inn=""), name="organisation_inn_kpp_once"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_name = search_text(self.name)
+        kwargs["update_fields"] = _with_search_field(kwargs.get("update_fields"), "name")
+        super().save(*args, **kwargs)
 
 
 class Contact(models.Model):
@@ -49,8 +81,9 @@ class Contact(models.Model):
     last_name = models.CharField(_("фамилия"), max_length=100, blank=True)
     first_name = models.CharField(_("имя"), max_length=100, blank=True)
     middle_name = models.CharField(_("отчество"), max_length=100, blank=True)
-    # The full name kept in one column so name search is one indexed prefix scan.
-    full_name = models.CharField(_("ФИО"), max_length=320, blank=True, db_index=True)
+    full_name = models.CharField(_("ФИО"), max_length=320, blank=True)
+    # The full name in search form (see ``search_text``), so name search is one indexed prefix scan.
+    search_name = models.CharField(max_length=320, blank=True, db_index=True, editable=False)
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
     )
@@ -66,9 +99,11 @@ class Contact(models.Model):
     can_view_organisation_tickets = models.BooleanField(_("видит заявки организации"), default=False)
     pd_consent_at = models.DateTimeField(_("согласие на обработку ПДн"), null=True, blank=True)
     pd_consent_source = models.CharField(_("источник согласия"), max_length=200, blank=True)
+    pd_consent_withdrawn_at = models.DateTimeField(_("согласие отозвано"), null=True, blank=True)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
     )
+    merged_at = models.DateTimeField(_("объединён"), null=True, blank=True)
     erased_at = models.DateTimeField(_("обезличен"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -77,14 +112,51 @@ class Contact(models.Model):
         verbose_name = _("контакт")
         verbose_name_plural = _("контакты")
         ordering = ["full_name", "id"]
-        indexes = [models.Index(Upper("full_name"), name="contact_name_upper_idx")]
 
     def __str__(self) -> str:
         return self.full_name or f"#{self.pk}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_name = search_text(self.full_name)
+        kwargs["update_fields"] = _with_search_field(kwargs.get("update_fields"), "full_name")
+        super().save(*args, **kwargs)
+
     @property
     def is_active(self) -> bool:
         return self.merged_into_id is None and self.erased_at is None
+
+    @property
+    def has_consent(self) -> bool:
+        """Consent to personal-data processing is given and not withdrawn since."""
+        return self.pd_consent_at is not None and (
+            self.pd_consent_withdrawn_at is None or self.pd_consent_withdrawn_at < self.pd_consent_at
+        )
+
+
+class ConsentRecord(models.Model):
+    """One grant or withdrawal of consent (152-ФЗ): the evidence, kept after the contact is erased."""
+
+    class Action(models.TextChoices):
+        GRANTED = "granted", _("дано")
+        WITHDRAWN = "withdrawn", _("отозвано")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_records")
+    action = models.CharField(_("действие"), max_length=16, choices=Action.choices)
+    at = models.DateTimeField(_("когда"), default=timezone.now)
+    source = models.CharField(_("источник"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("согласие на обработку ПДн")
+        verbose_name_plural = _("согласия на обработку ПДн")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["contact", "at"], name="consent_contact_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.action} {self.at:%Y-%m-%d}"
 
 
 class ContactPhone(models.Model):

@@ -1,0 +1,107 @@
+"""Consent to personal-data processing (152-ФЗ art. 9): given, withdrawn, given again — every step kept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.core import audit, events
+from hotline.core.errors import Conflict, ValidationFailed
+from hotline.core.models import AuditLog, User
+from hotline.customers import permissions
+from hotline.customers.events import ConsentRecorded, ConsentWithdrawn
+from hotline.customers.models import ConsentRecord, Contact
+from hotline.customers.services._common import actor_id, clean_text, ensure_active, lock, require
+
+
+def _when(at: datetime | None) -> datetime:
+    now = timezone.now()
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        raise ValidationFailed(_("Укажите дату согласия с часовым поясом"), field="at")
+    if at > now:
+        raise ValidationFailed(_("Дата согласия не может быть в будущем"), field="at")
+    return at
+
+
+def _guard(actor: Any, contact: Contact) -> Contact:
+    require(
+        actor is None or permissions.can_manage_consent(actor, contact),
+        _("Недостаточно прав для изменения согласия"),
+    )
+    contact = lock(contact)
+    ensure_active(contact)
+    return contact
+
+
+@transaction.atomic
+def record_consent(*, actor: Any, contact: Contact, source: str, at: datetime | None = None) -> Contact:
+    """Record that the contact consented (``source``: how — «устно по телефону», «форма на портале», a document №).
+
+    Raises:
+        Forbidden, Conflict (merged or erased contact), ValidationFailed: no source, a future date.
+    """
+    contact = _guard(actor, contact)
+    source = clean_text(source, field="source", max_length=200, label=_("Источник согласия"))
+    if not source:
+        raise ValidationFailed(_("Укажите, как получено согласие"), field="source")
+    when = _when(at)
+    ConsentRecord.objects.create(
+        contact=contact,
+        action=ConsentRecord.Action.GRANTED,
+        at=when,
+        source=source,
+        recorded_by=actor if isinstance(actor, User) else None,
+    )
+    contact.pd_consent_at = when
+    contact.pd_consent_source = source
+    contact.pd_consent_withdrawn_at = None
+    contact.save(update_fields=["pd_consent_at", "pd_consent_source", "pd_consent_withdrawn_at", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditLog.Action.UPDATE,
+        obj=contact,
+        summary="consent granted",
+        changes={"fields": ["pd_consent_at"]},
+    )
+    events.publish(ConsentRecorded(actor_id=actor_id(actor), contact_id=contact.pk))
+    return contact
+
+
+@transaction.atomic
+def withdraw_consent(*, actor: Any, contact: Contact, source: str = "", at: datetime | None = None) -> Contact:
+    """Record the withdrawal of consent; the grant stays in the history as evidence.
+
+    Raises:
+        Forbidden, Conflict: no consent to withdraw, or the contact is merged/erased. ValidationFailed.
+    """
+    contact = _guard(actor, contact)
+    if not contact.has_consent:
+        raise Conflict(_("Согласие на обработку персональных данных не было дано или уже отозвано"))
+    source = clean_text(source, field="source", max_length=200, label=_("Основание")) or _("отзыв согласия")
+    when = _when(at)
+    if contact.pd_consent_at is not None and when < contact.pd_consent_at:
+        raise ValidationFailed(_("Отзыв не может быть раньше согласия"), field="at")
+    ConsentRecord.objects.create(
+        contact=contact,
+        action=ConsentRecord.Action.WITHDRAWN,
+        at=when,
+        source=source,
+        recorded_by=actor if isinstance(actor, User) else None,
+    )
+    contact.pd_consent_withdrawn_at = when
+    contact.save(update_fields=["pd_consent_withdrawn_at", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditLog.Action.UPDATE,
+        obj=contact,
+        summary="consent withdrawn",
+        changes={"fields": ["pd_consent_withdrawn_at"]},
+    )
+    events.publish(ConsentWithdrawn(actor_id=actor_id(actor), contact_id=contact.pk))
+    return contact
