@@ -137,3 +137,26 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_key_once"),
         ]
+
+
+# Business calendars live in their own subpackage; imported here so Django registers them under "core".
+from hotline.core.calendar.models import (  # noqa: E402
+    BusinessCalendar,
+    CalendarException,
+    DayKindChoices,
+    ProductionCalendarDay,
+)
+
+__all__ = [
+    "ApiToken",
+    "AuditLog",
+    "BusinessCalendar",
+    "CalendarException",
+    "DayKindChoices",
+    "IdempotencyKey",
+    "OutboxDelivery",
+    "OutboxEvent",
+    "ProductionCalendarDay",
+    "User",
+    "hash_token",
+]
