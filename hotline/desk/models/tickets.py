@@ -97,12 +97,15 @@ class Ticket(models.Model):
     resolution_code = models.CharField(_("код решения"), max_length=20, blank=True)
     resolution_note = models.TextField(_("решение"), blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("уровень эскалации"), default=0)
+    # The mailbox the request came to: replies go out from it, routing rules match on it.
+    mailbox = models.CharField(_("почтовый ящик"), max_length=254, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Milestones.
     created_at = models.DateTimeField(_("создана"), default=timezone.now)
     updated_at = models.DateTimeField(_("изменена"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("статус изменён"), default=timezone.now)
     assigned_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(_("первый ответ"), null=True, blank=True)
     last_customer_message_at = models.DateTimeField(null=True, blank=True)

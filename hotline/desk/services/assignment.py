@@ -1,0 +1,237 @@
+"""Who works on a ticket: manual assignment, taking it (one winner), and automatic modes per queue."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from hotline.core import roles
+from hotline.core.errors import Conflict, Forbidden, ValidationFailed
+from hotline.core.events import publish
+from hotline.core.models import User
+from hotline.desk import permissions
+from hotline.desk.choices import OPEN_STATUSES, AssignmentMode, Status
+from hotline.desk.events import TicketAssigned, TicketStatusChanged
+from hotline.desk.models import AgentSkill, Category, QueueMembership, Ticket
+from hotline.desk.services.common import (
+    actor_id,
+    ensure_can_work,
+    ensure_not_final,
+    lock_ticket,
+    log_change,
+    save_ticket,
+)
+
+
+def _member_agent(queue_id: int, user: User) -> bool:
+    return (
+        user.is_active
+        and roles.is_agent(user)
+        and QueueMembership.objects.filter(queue_id=queue_id, user_id=user.pk).exists()
+    )
+
+
+def _apply_assignment(*, actor: User | None, ticket: Ticket, assignee: User | None, reason: str = "") -> None:
+    """Write the new assignee with its trail; the ticket is already locked."""
+    previous = ticket.assignee
+    previous_id = ticket.assignee_id
+    now = timezone.now()
+    ticket.assignee = assignee
+    ticket.assigned_at = now if assignee is not None else None
+    save_ticket(ticket, ["assignee", "assigned_at"])
+    if assignee is not None:
+        QueueMembership.objects.filter(queue_id=ticket.queue_id, user_id=assignee.pk).update(last_assigned_at=now)
+    log_change(
+        ticket=ticket,
+        actor=actor,
+        action="assigned" if assignee is not None else "unassigned",
+        changes={"assignee": (previous.display_name if previous else "", assignee.display_name if assignee else "")},
+        reason=reason,
+    )
+    publish(
+        TicketAssigned(
+            actor_id=actor_id(actor),
+            ticket_id=ticket.pk,
+            assignee_id=assignee.pk if assignee is not None else None,
+            previous_assignee_id=previous_id,
+        )
+    )
+
+
+def _start_work(*, actor: User | None, ticket: Ticket) -> None:
+    """A new ticket that someone takes is now being worked on."""
+    if ticket.status != Status.NEW:
+        return
+    now = timezone.now()
+    ticket.status = Status.OPEN
+    ticket.status_changed_at = now
+    save_ticket(ticket, ["status", "status_changed_at"])
+    log_change(ticket=ticket, actor=actor, action="status_changed", changes={"status": (Status.NEW, Status.OPEN)})
+    publish(
+        TicketStatusChanged(
+            actor_id=actor_id(actor), ticket_id=ticket.pk, old_status=Status.NEW, new_status=Status.OPEN
+        )
+    )
+
+
+@transaction.atomic
+def assign_ticket(*, actor: User | None, ticket: Ticket, assignee: User | None) -> Ticket:
+    """Give the ticket to an agent of its queue (``None`` unassigns).
+
+    Agents of the queue hand out unassigned tickets; taking a ticket away from another agent
+    is for the queue's lead and administrators.
+
+    Raises:
+        NotFound, Forbidden: the actor may not change the ticket or reassign it.
+        ValidationFailed: the assignee is not an active agent of the ticket's queue (field="assignee_id").
+        Conflict: the ticket is closed, cancelled or merged.
+    """
+    lock_ticket(ticket)
+    ensure_can_work(actor, ticket)
+    ensure_not_final(ticket)
+    if assignee is None:
+        return unassign_ticket(actor=actor, ticket=ticket)
+    if assignee.pk == ticket.assignee_id:
+        return ticket
+    if not _member_agent(ticket.queue_id, assignee):
+        raise ValidationFailed(
+            f"{assignee.display_name} не состоит в очереди «{ticket.queue.name}»", field="assignee_id"
+        )
+    if (
+        actor is not None
+        and ticket.assignee_id not in (None, actor.pk)
+        and not permissions.can_manage_assignment(actor, ticket)
+    ):
+        raise Forbidden("Заявку ведёт другой сотрудник; переназначить её может руководитель очереди")
+    _apply_assignment(actor=actor, ticket=ticket, assignee=assignee)
+    return ticket
+
+
+@transaction.atomic
+def take_ticket(*, actor: User, ticket: Ticket) -> Ticket:
+    """Take the ticket for yourself. Of two agents taking it at once exactly one wins.
+
+    Raises:
+        NotFound, Forbidden: the actor is not an agent of the ticket's queue.
+        Conflict: another agent already holds the ticket; or it is closed, cancelled or merged.
+    """
+    ensure_can_work(actor, ticket)
+    if not _member_agent(ticket.queue_id, actor):
+        raise Forbidden(f"Взять заявку могут сотрудники очереди «{ticket.queue.name}»")
+    ensure_not_final(ticket)
+    now = timezone.now()
+    # The WHERE clause is the arbiter: of concurrent takers only one row update succeeds.
+    won = (
+        Ticket.objects.filter(pk=ticket.pk)
+        .filter(Q(assignee__isnull=True) | Q(assignee=actor))
+        .exclude(status__in=[Status.CLOSED, Status.CANCELLED])
+        .update(assignee=actor, assigned_at=now, updated_at=now)
+    )
+    previous_id = ticket.assignee_id
+    lock_ticket(ticket)
+    if not won:
+        holder = ticket.assignee
+        if holder is not None:
+            raise Conflict(f"Заявку {ticket.number} уже взял(а) {holder.display_name}", field="assignee_id")
+        ensure_not_final(ticket)
+        raise Conflict(f"Заявка {ticket.number} изменилась, обновите страницу")
+    if previous_id == actor.pk:
+        return ticket
+    QueueMembership.objects.filter(queue_id=ticket.queue_id, user_id=actor.pk).update(last_assigned_at=now)
+    log_change(ticket=ticket, actor=actor, action="taken", changes={"assignee": ("", actor.display_name)})
+    publish(TicketAssigned(actor_id=actor.pk, ticket_id=ticket.pk, assignee_id=actor.pk, previous_assignee_id=None))
+    _start_work(actor=actor, ticket=ticket)
+    return ticket
+
+
+@transaction.atomic
+def unassign_ticket(*, actor: User | None, ticket: Ticket) -> Ticket:
+    """Return the ticket to its queue: by its assignee, the queue's lead or an administrator.
+
+    Raises:
+        NotFound, Forbidden: the actor may not change the ticket or release someone else's.
+        Conflict: the ticket is closed, cancelled or merged.
+    """
+    lock_ticket(ticket)
+    ensure_can_work(actor, ticket)
+    ensure_not_final(ticket)
+    if ticket.assignee_id is None:
+        return ticket
+    if actor is not None and ticket.assignee_id != actor.pk and not permissions.can_manage_assignment(actor, ticket):
+        raise Forbidden("Вернуть в очередь чужую заявку может руководитель очереди")
+    _apply_assignment(actor=actor, ticket=ticket, assignee=None)
+    return ticket
+
+
+def required_skill_id(category: Category | None) -> int | None:
+    """The nearest skill requirement up the category tree."""
+    if category is None:
+        return None
+    chain = [int(p) for p in category.path.strip("/").split("/") if p] or [category.pk]
+    needs = dict(
+        Category.objects.filter(pk__in=chain, required_skill__isnull=False).values_list("pk", "required_skill_id")
+    )
+    for cat_id in reversed(chain):
+        if cat_id in needs:
+            return needs[cat_id]
+    return None
+
+
+def pick_assignee(ticket: Ticket) -> User | None:
+    """The agent the queue's mode chooses, or None (manual mode, nobody available, nobody skilled)."""
+    mode = ticket.queue.assignment_mode
+    if mode == AssignmentMode.MANUAL:
+        return None
+    members = (
+        QueueMembership.objects.select_for_update(of=("self",))
+        .filter(
+            queue_id=ticket.queue_id,
+            accepts_assignments=True,
+            user__is_active=True,
+            user__role__in=list(roles.AGENT_ROLES),
+        )
+        .select_related("user")
+    )
+    skill_levels: dict[int, int] = {}
+    if mode == AssignmentMode.SKILLS:
+        skill_id = required_skill_id(ticket.category)
+        if skill_id is not None:
+            skill_levels = dict(AgentSkill.objects.filter(skill_id=skill_id).values_list("user_id", "level"))
+            members = members.filter(user_id__in=list(skill_levels))
+    if mode == AssignmentMode.ROUND_ROBIN:
+        chosen = members.order_by(F("last_assigned_at").asc(nulls_first=True), "pk").first()
+        return chosen.user if chosen is not None else None
+    # Least-loaded (and skills, among the skilled): fewest open tickets, then the higher skill
+    # level, then whoever waited longest for a ticket.
+    candidates = list(members)
+    if not candidates:
+        return None
+    load = dict(
+        Ticket.objects.filter(assignee_id__in=[m.user_id for m in candidates], status__in=list(OPEN_STATUSES))
+        .values("assignee_id")
+        .annotate(n=Count("pk"))
+        .values_list("assignee_id", "n")
+    )
+
+    def rank(m: QueueMembership) -> tuple[int, int, datetime.datetime, int]:
+        waited = m.last_assigned_at or datetime.datetime.min.replace(tzinfo=datetime.UTC)
+        return (load.get(m.user_id, 0), -skill_levels.get(m.user_id, 0), waited, m.pk)
+
+    return min(candidates, key=rank).user
+
+
+def auto_assign(*, ticket: Ticket, actor: User | None = None) -> User | None:
+    """Assign by the queue's mode if the ticket has no assignee; returns who got it (or None).
+
+    Runs inside the caller's transaction (opening, escalation, transfer).
+    """
+    if ticket.assignee_id is not None or ticket.status in (Status.CLOSED, Status.CANCELLED):
+        return None
+    assignee = pick_assignee(ticket)
+    if assignee is None:
+        return None
+    _apply_assignment(actor=actor, ticket=ticket, assignee=assignee, reason="автоматическое распределение")
+    return assignee

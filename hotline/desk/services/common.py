@@ -1,0 +1,125 @@
+"""What every desk service does around its change: check the actor, lock the row, write the trail."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from hotline.core import audit
+from hotline.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from hotline.core.models import AuditLog, User
+from hotline.desk import permissions
+from hotline.desk.choices import MessageKind, Status
+from hotline.desk.models import Message, Ticket, TicketHistory, format_ticket_number
+
+HISTORY_VALUE_MAX = 255
+FINAL_STATUSES = frozenset({Status.CLOSED, Status.CANCELLED})
+
+
+def actor_id(actor: User | None) -> int | None:
+    return actor.pk if actor is not None else None
+
+
+def lock_ticket(ticket: Ticket) -> Ticket:
+    """Re-read the ticket under a row lock so concurrent changes apply one after the other."""
+    ticket.refresh_from_db(from_queryset=Ticket.objects.select_for_update(of=("self",)))
+    return ticket
+
+
+def ensure_can_view(actor: User | None, ticket: Ticket) -> None:
+    """Raises NotFound when the actor may not see the ticket (the same answer as a missing one)."""
+    if actor is not None and not permissions.can_view_ticket(actor, ticket):
+        raise NotFound("Заявка не найдена")
+
+
+def ensure_can_work(actor: User | None, ticket: Ticket) -> None:
+    """System (None) may; agents of the ticket's queue, its assignee and admins may.
+
+    Raises:
+        NotFound: the actor cannot even see the ticket.
+        Forbidden: the actor sees it but may not change it.
+    """
+    if actor is None:
+        return
+    ensure_can_view(actor, ticket)
+    if not permissions.can_work_on_ticket(actor, ticket):
+        raise Forbidden("Изменять заявку могут сотрудники её очереди")
+
+
+def ensure_not_final(ticket: Ticket) -> None:
+    """Closed and cancelled tickets are records: reopen first to change them."""
+    if ticket.merged_into_id is not None:
+        raise Conflict(f"Заявка объединена с {format_ticket_number(ticket.merged_into_id)}; работайте в ней")
+    if ticket.status in FINAL_STATUSES:
+        raise Conflict(f"Заявка {ticket.number} {Status(ticket.status).label}; чтобы изменить её, откройте её снова")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, models.Model):
+        value = str(value)
+    return str(value)[:HISTORY_VALUE_MAX]
+
+
+def log_change(
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    action: str,
+    changes: Mapping[str, tuple[Any, Any]] | None = None,
+    reason: str = "",
+    audit_action: str = AuditLog.Action.UPDATE,
+    summary: str = "",
+) -> None:
+    """One history row per changed field (or one for the action) and one audit row."""
+    now = timezone.now()
+    rows = [
+        TicketHistory(
+            ticket=ticket,
+            at=now,
+            actor=actor,
+            action=action,
+            field=field,
+            old_value=_text(old),
+            new_value=_text(new),
+            reason=reason,
+        )
+        for field, (old, new) in (changes or {}).items()
+    ] or [TicketHistory(ticket=ticket, at=now, actor=actor, action=action, reason=reason)]
+    TicketHistory.objects.bulk_create(rows)
+    audit.record(
+        actor=actor,
+        action=audit_action,
+        obj=ticket,
+        summary=summary or f"{ticket.number}: {action}",
+        changes={field: [_text(old), _text(new)] for field, (old, new) in (changes or {}).items()}
+        | ({"reason": reason} if reason else {}),
+    )
+
+
+def save_ticket(ticket: Ticket, fields: list[str]) -> None:
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=[*dict.fromkeys([*fields, "updated_at"])])
+
+
+def system_message(*, ticket: Ticket, actor: User | None, text: str) -> Message:
+    """A line in the ticket's timeline that staff see (escalated, merged, …); never sent to the customer."""
+    return Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.SYSTEM,
+        is_internal=True,
+        author_user=actor,
+        body_text=text,
+        created_at=timezone.now(),
+    )
+
+
+def require_reason(reason: str, *, message: str) -> str:
+    cleaned = (reason or "").strip()
+    if not cleaned:
+        raise ValidationFailed(message, field="reason")
+    return cleaned
