@@ -180,7 +180,7 @@ def get_organisation_for(actor: Any, organisation_id: int) -> Organisation:
     """Raises:
     NotFound: missing or not visible to the actor.
     """
-    organisation = visible_organisations(actor).prefetch_related("tags").filter(pk=organisation_id).first()
+    organisation = list_organisations(actor).filter(pk=organisation_id).first()
     if organisation is None or not permissions.can_view_organisation(actor, organisation):
         raise NotFound(_("Организация не найдена"))
     return organisation
