@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from hotline.core import roles
 from hotline.core.errors import NotFound, ValidationFailed
 from hotline.core.models import User
+from hotline.customers.models import search_text
 from hotline.desk import permissions
 from hotline.desk.choices import OPEN_STATUSES, Status
 from hotline.desk.models import Attachment, Category, Message, Queue, QueueMembership, Ticket, TicketHistory
@@ -162,11 +163,10 @@ def _search(text: str) -> Q:
         return Q(pk=ticket_id)
     condition = Q()
     for word in text.split()[:8]:
-        # SQLite's LIKE folds only ASCII case; the lower-case variant catches the usual «Принтер»/«принтер».
-        variants = {word, word.lower(), word.capitalize()}
-        word_q = Q()
-        for variant in variants:
-            word_q |= Q(subject__icontains=variant) | Q(contact__full_name__icontains=variant)
+        # SQLite's LIKE folds only ASCII case; the usual spellings («Принтер», «принтер») are tried.
+        word_q = Q(contact__search_name__contains=search_text(word))
+        for variant in {word, word.lower(), word.capitalize()}:
+            word_q |= Q(subject__icontains=variant)
         condition &= word_q
     return condition
 

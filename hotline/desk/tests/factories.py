@@ -1,5 +1,6 @@
 """Factories for desk models; the API tests build on them too.
 
+``ContactFactory`` and ``OrganisationFactory`` are the customers app's, re-exported here.
 Tickets made here skip the services (no history, no events): use them for fixtures and list
 pages; tests of a use case call the service.
 """
@@ -11,7 +12,7 @@ from typing import Any
 import factory
 
 from hotline.core.tests.factories import OperatorFactory, UserFactory
-from hotline.customers.models import Contact, Organisation
+from hotline.customers.tests.factories import ContactFactory, OrganisationFactory
 from hotline.desk.choices import AssignmentMode, Channel, CustomFieldType, QueueRole, Status
 from hotline.desk.models import (
     AgentSkill,
@@ -24,26 +25,6 @@ from hotline.desk.models import (
     Tag,
     Ticket,
 )
-
-
-class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
-    """Minimal organisation; the customers app's factories are richer."""
-
-    class Meta:
-        model = Organisation
-
-    name = factory.Sequence(lambda n: f"ООО «Ромашка-{n}»")
-
-
-class ContactFactory(factory.django.DjangoModelFactory[Contact]):
-    """Minimal contact for desk tests (no contact points)."""
-
-    class Meta:
-        model = Contact
-
-    last_name = factory.Faker("last_name", locale="ru_RU")
-    first_name = factory.Faker("first_name", locale="ru_RU")
-    full_name = factory.LazyAttribute(lambda c: f"{c.last_name} {c.first_name}")
 
 
 class SkillFactory(factory.django.DjangoModelFactory[Skill]):
@@ -152,3 +133,20 @@ class TicketFactory(factory.django.DjangoModelFactory[Ticket]):
     queue = factory.SubFactory(QueueFactory)
     status = Status.NEW
     created_by = factory.SubFactory(UserFactory)
+
+
+__all__ = [
+    "AgentSkillFactory",
+    "CategoryFactory",
+    "ContactFactory",
+    "CustomFieldDefinitionFactory",
+    "DepartmentFactory",
+    "LineQueueFactory",
+    "OrganisationFactory",
+    "QueueFactory",
+    "QueueMembershipFactory",
+    "RoutingRuleFactory",
+    "SkillFactory",
+    "TagFactory",
+    "TicketFactory",
+]
