@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "hotline.desk",
     "hotline.intake",
     "hotline.workforce",
+    "hotline.demo",
 ]
 
 MIDDLEWARE = [

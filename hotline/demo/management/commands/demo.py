@@ -1,0 +1,19 @@
+"""``hotline demo``: load the demo organisation (idempotent) and print the logins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from hotline.demo.loader import load_demo, logins
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation «УК Домовой» (once) and print the demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        load_demo(say=self.stdout.write)
+        self.stdout.write("\nВход в демо (логин / пароль):")
+        for login, password, who in logins():
+            self.stdout.write(f"  {login:<22} {password:<10} {who}")
