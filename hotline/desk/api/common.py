@@ -1,0 +1,108 @@
+"""Helpers shared by the desk endpoints: the actor, id → row lookups for inputs, multipart bodies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from hotline.core.errors import ValidationFailed
+from hotline.core.models import User
+from hotline.customers.models import Contact, Organisation
+from hotline.desk.models import Category, Queue
+from hotline.desk.schemas import ErrorOut
+
+# Documented on every operation; the bodies come from the handlers in hotline.api.
+ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def actor(request: HttpRequest) -> User:
+    # Every desk endpoint is authenticated (hotline.api sets the auth), so this is a real user.
+    return cast(User, request.user)
+
+
+def queue_by_id(queue_id: int, *, field: str) -> Queue:
+    found = Queue.objects.filter(pk=queue_id).first()
+    if found is None:
+        raise ValidationFailed("Очередь не найдена", field=field)
+    return found
+
+
+def category_by_id(category_id: int, *, field: str) -> Category:
+    found = Category.objects.filter(pk=category_id).first()
+    if found is None:
+        raise ValidationFailed("Категория не найдена", field=field)
+    return found
+
+
+def user_by_id(user_id: int, *, field: str) -> User:
+    found = User.objects.filter(pk=user_id, is_active=True).first()
+    if found is None:
+        raise ValidationFailed("Пользователь не найден", field=field)
+    return found
+
+
+def contact_by_id(contact_id: int, *, field: str) -> Contact:
+    found = Contact.objects.filter(pk=contact_id).first()
+    if found is None or not found.is_active:
+        raise ValidationFailed("Клиент не найден", field=field)
+    return found
+
+
+def organisation_by_id(organisation_id: int, *, field: str) -> Organisation:
+    found = Organisation.objects.filter(pk=organisation_id).first()
+    if found is None:
+        raise ValidationFailed("Организация не найдена", field=field)
+    return found
+
+
+def parse_body[S: BaseModel](request: HttpRequest, schema: type[S]) -> tuple[S, list[UploadedFile[bytes]]]:
+    """A JSON body, or multipart form fields plus ``files`` parts, validated against ``schema``.
+
+    Raises:
+        ninja.errors.ValidationError: the body is not valid (mapped to 422 with the field).
+    """
+    files: list[UploadedFile[bytes]] = []
+    data: Any
+    if request.content_type == "multipart/form-data" or request.content_type == "application/x-www-form-urlencoded":
+        data = {key: request.POST.get(key) for key in request.POST}
+        files = list(request.FILES.getlist("files"))
+    else:
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise NinjaValidationError(
+                [{"loc": ("body",), "msg": "Тело запроса — не JSON", "type": "json_invalid"}]
+            ) from exc
+    try:
+        return schema.model_validate(data), files
+    except PydanticValidationError as exc:
+        errors = [{**err, "loc": ("body", *err["loc"])} for err in exc.errors(include_url=False, include_context=False)]
+        raise NinjaValidationError(errors) from exc
+
+
+def multipart_openapi(schema: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` documenting a body that is JSON or multipart with ``files``."""
+    json_schema = schema.model_json_schema()
+    form_schema = {
+        "type": "object",
+        "properties": {
+            **json_schema.get("properties", {}),
+            "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+        },
+        "required": json_schema.get("required", []),
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": json_schema},
+                "multipart/form-data": {"schema": form_schema},
+            },
+        }
+    }

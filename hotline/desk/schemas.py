@@ -1,0 +1,376 @@
+"""Request and response shapes of the desk API.
+
+Agents and customers get different ticket shapes: ``CustomerTicketOut`` leaves out everything
+internal (queue, assignee, tags, custom fields, links, escalation), so a customer response cannot
+leak it even by accident. Builders live in ``hotline.desk.api.presenters``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field, field_validator
+
+from hotline.desk.choices import Channel, Impact, LinkKind, Priority, ResolutionCode, Status, Urgency
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# ---------------------------------------------------------------- shared pieces
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    field: str | None = None
+    # Only on 422 from input parsing: every problem, not just the first.
+    errors: list[dict[str, Any]] | None = None
+
+
+class UserRef(Schema):
+    id: int
+    name: str
+
+
+class QueueRef(Schema):
+    id: int
+    name: str
+    line_level: int | None
+
+
+class CategoryRef(Schema):
+    id: int
+    name: str
+    path: str
+
+
+class OrganisationRef(Schema):
+    id: int
+    name: str
+
+
+class ContactSummary(Schema):
+    id: int
+    full_name: str
+    organisation: OrganisationRef | None
+
+
+class TicketRef(Schema):
+    id: int
+    number: str
+
+
+class LinkedTicket(Schema):
+    id: int
+    number: str
+    subject: str
+    status: Status
+
+
+class TicketLinkOut(Schema):
+    id: int
+    kind: LinkKind
+    kind_label: str
+    # "out" when this ticket is the link's source, "in" when it is the target.
+    direction: str
+    ticket: LinkedTicket
+
+
+class RatingOut(Schema):
+    score: int
+    comment: str
+    created_at: datetime
+
+
+# ---------------------------------------------------------------- tickets: output
+
+
+class TicketOut(Schema):
+    """A ticket as an agent sees it."""
+
+    id: int
+    number: str
+    subject: str
+    description: str
+    channel: Channel
+    channel_label: str
+    status: Status
+    status_label: str
+    impact: Impact
+    urgency: Urgency
+    priority: Priority
+    priority_label: str
+    queue: QueueRef
+    assignee: UserRef | None
+    contact: ContactSummary | None
+    organisation: OrganisationRef | None
+    category: CategoryRef | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    escalation_level: int
+    parent: TicketRef | None
+    merged_into: TicketRef | None
+    resolution_code: str
+    resolution_note: str
+    reopen_count: int
+    created_at: datetime
+    updated_at: datetime
+    assigned_at: datetime | None
+    first_response_at: datetime | None
+    escalated_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    cancelled_at: datetime | None
+    reopened_at: datetime | None
+
+
+class TicketDetailOut(TicketOut):
+    links: list[TicketLinkOut]
+    watchers: list[UserRef]
+    rating: RatingOut | None
+
+
+class CustomerTicketOut(Schema):
+    """A ticket as its customer sees it: no queue, assignee, tags, custom fields or links."""
+
+    id: int
+    number: str
+    subject: str
+    description: str
+    channel: Channel
+    channel_label: str
+    status: Status
+    status_label: str
+    priority: Priority
+    priority_label: str
+    contact: ContactSummary | None
+    category: CategoryRef | None
+    merged_into: TicketRef | None
+    resolution_code: str
+    resolution_note: str
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    cancelled_at: datetime | None
+    rating: RatingOut | None
+
+
+class TicketPageOut(Schema):
+    items: list[TicketOut | CustomerTicketOut]
+    next_cursor: str | None
+
+
+# ---------------------------------------------------------------- tickets: input
+# Types and enums are checked here; content rules (empty subject, reason required, score 1–5)
+# are the services', which name the field in a Russian message.
+
+
+class TicketCreateIn(Schema):
+    subject: str
+    description: str = ""
+    channel: Channel = Channel.API
+    contact_id: int | None = None
+    organisation_id: int | None = None
+    queue_id: int | None = None
+    category_id: int | None = None
+    impact: Impact | None = None
+    urgency: Urgency | None = None
+    tags: list[str] = Field(default_factory=list)
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    assignee_id: int | None = None
+
+
+class TicketUpdateIn(Schema):
+    subject: str | None = None
+    description: str | None = None
+
+
+class TicketFilters(Schema):
+    # Repeat the parameter or separate with commas: ?status=new&status=open or ?status=new,open.
+    status: list[str] = Field(default_factory=list, description="Статусы: new, open, pending_customer, …")
+    open: bool = Field(default=False, description="Только незавершённые")
+    queue: int | None = None
+    assignee: str | None = Field(default=None, pattern=r"^(me|none|\d+)$", description="id, me или none")
+    contact: int | None = None
+    organisation: int | None = None
+    priority: Priority | None = None
+    category: int | None = Field(default=None, description="Вместе с подкатегориями")
+    channel: Channel | None = None
+    tag: str | None = Field(default=None, max_length=64)
+    created_from: datetime | date | None = None
+    created_to: datetime | date | None = Field(default=None, description="Дата — включительно весь день")
+    q: str | None = Field(default=None, max_length=200, description="Номер заявки, слова темы или ФИО клиента")
+    cursor: str | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+    @field_validator("created_from", "created_to", mode="before")
+    @classmethod
+    def _plain_date(cls, value: Any) -> Any:
+        # "2025-05-31" is a day, not its midnight: "to 31 May" then includes the whole day.
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value) if _DATE.match(value) else value
+        return value
+
+    @property
+    def assignee_id(self) -> int | None:
+        return int(self.assignee) if self.assignee and self.assignee.isdigit() else None
+
+
+# ---------------------------------------------------------------- actions: input
+
+
+class ReplyIn(Schema):
+    body_text: str = ""
+    body_html: str = ""
+
+
+class AssignIn(Schema):
+    assignee_id: int | None
+
+
+class StatusIn(Schema):
+    status: Status
+    reason: str = ""
+
+
+class EscalateIn(Schema):
+    reason: str = ""
+    to_queue_id: int | None = None
+
+
+class TransferIn(Schema):
+    to_queue_id: int
+    reason: str = ""
+
+
+class PriorityIn(Schema):
+    impact: Impact
+    urgency: Urgency
+    priority: Priority | None = None
+    reason: str = ""
+
+
+class CategoryIn(Schema):
+    category_id: int | None
+    custom_fields: dict[str, Any] | None = None
+
+
+class CustomFieldsIn(Schema):
+    custom_fields: dict[str, Any]
+
+
+class TagsIn(Schema):
+    tags: list[str]
+
+
+class MergeIn(Schema):
+    into: str = Field(description="Номер (HL-000123) или id заявки, в которую объединить")
+
+
+class SplitIn(Schema):
+    message_ids: list[int]
+    subject: str
+
+
+class LinkIn(Schema):
+    target: str = Field(description="Номер (HL-000123) или id связываемой заявки")
+    kind: LinkKind = LinkKind.RELATED
+
+
+class WatcherIn(Schema):
+    user_id: int | None = Field(default=None, description="Пусто — подписать себя")
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class CancelIn(Schema):
+    reason: str = ""
+
+
+class ResolveIn(Schema):
+    resolution_code: ResolutionCode
+    resolution_note: str = ""
+
+
+class RatingIn(Schema):
+    score: int = Field(description="От 1 до 5")
+    comment: str = ""
+
+
+# ---------------------------------------------------------------- messages, history
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+class MessageAuthor(Schema):
+    kind: str  # "agent", "contact" or "system"
+    name: str
+    user_id: int | None = None
+    contact_id: int | None = None
+
+
+class MessageOut(Schema):
+    id: int
+    kind: str
+    is_internal: bool
+    channel: str
+    author: MessageAuthor
+    body_text: str
+    body_html: str
+    attachments: list[AttachmentOut]
+    created_at: datetime
+
+
+class HistoryOut(Schema):
+    id: int
+    at: datetime
+    actor: UserRef | None
+    action: str
+    field: str
+    old_value: str
+    new_value: str
+    reason: str = ""
+
+
+# ---------------------------------------------------------------- configuration
+
+
+class QueueOut(Schema):
+    id: int
+    name: str
+    slug: str
+    line_level: int | None
+    is_department: bool
+    is_default: bool
+    assignment_mode: str
+
+
+class CustomFieldDefinitionOut(Schema):
+    key: str
+    label: str
+    field_type: str
+    required: bool
+    choices: list[Any]
+
+
+class CategoryNodeOut(Schema):
+    id: int
+    name: str
+    path: str
+    custom_fields: list[CustomFieldDefinitionOut]
+    children: list[CategoryNodeOut]
+
+
+CategoryNodeOut.model_rebuild()
