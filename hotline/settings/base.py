@@ -51,7 +51,9 @@ INSTALLED_APPS = [
     "hotline.web",
     "hotline.customers",
     "hotline.desk",
+    "hotline.sla",
     "hotline.intake",
+    "hotline.notify",
     "hotline.workforce",
     "hotline.demo",
 ]
