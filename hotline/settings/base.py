@@ -161,6 +161,9 @@ if not DEBUG and env_bool("HOTLINE_HTTPS", False):
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Mail goes through MAILERS (Django 6.1); EMAIL_BACKEND & co. must not be set beside it.
+from hotline.settings.mail import *  # noqa: E402,F403
+
 # Hotline's own settings.
 HOTLINE_TICKET_PREFIX = os.environ.get("HOTLINE_TICKET_PREFIX", "HL")
 HOTLINE_DEFAULT_PHONE_REGION = os.environ.get("HOTLINE_DEFAULT_PHONE_REGION", "RU")
