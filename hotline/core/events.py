@@ -8,10 +8,12 @@ a redelivery does nothing twice.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
@@ -37,6 +39,8 @@ E = TypeVar("E", bound=Event)
 Handler = Callable[[Any], None]
 
 _registry: dict[str, type[Event]] = {}
+# The outbox row an async subscriber is handling: its stable id for idempotency keys and webhooks.
+_current_event_id: ContextVar[UUID | None] = ContextVar("hotline_current_event_id", default=None)
 _sync: dict[str, list[Handler]] = defaultdict(list)
 _async: dict[str, list[tuple[str, Handler]]] = defaultdict(list)
 
@@ -59,6 +63,20 @@ def subscribe[E: Event](event_type: type[E], handler: Callable[[E], None], *, mo
             _async[event_type.name].append((key, handler))
     else:
         raise ValueError(f"unknown subscription mode {mode!r}")
+
+
+def current_event_id() -> UUID | None:
+    """The outbox id of the event being delivered to an async subscriber (None outside one)."""
+    return _current_event_id.get()
+
+
+@contextlib.contextmanager
+def delivering(event_id: UUID) -> Iterator[None]:
+    token = _current_event_id.set(event_id)
+    try:
+        yield
+    finally:
+        _current_event_id.reset(token)
 
 
 def async_subscribers(name: str) -> list[tuple[str, Handler]]:

@@ -9,7 +9,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from hotline.core.events import async_subscribers, from_payload
+from hotline.core.events import async_subscribers, delivering, from_payload
 from hotline.core.models import OutboxDelivery, OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def deliver_event(event_id: UUID) -> bool:
         if key in done:
             continue
         try:
-            with transaction.atomic():
+            with transaction.atomic(), delivering(event_id):
                 OutboxDelivery.objects.create(event_id=event_id, subscriber=key)
                 handler(event)
         except IntegrityError:
