@@ -4,11 +4,14 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from hotline.api import api
+from hotline.desk.urls import portal_patterns
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("desk/", include("hotline.desk.urls")),
+    path("portal/", include((portal_patterns, "portal"))),
+    path("contacts/", include("hotline.customers.urls")),
     path("", include("hotline.web.urls")),
 ]
 if settings.DEBUG:

@@ -7,6 +7,7 @@ class DeskConfig(AppConfig):
     verbose_name = "Заявки"
 
     def ready(self) -> None:
-        from hotline.desk import subscribers
+        from hotline.desk import live, subscribers
 
         subscribers.register()
+        live.register()

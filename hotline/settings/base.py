@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "channels",
     "hotline.core",
     "hotline.web",
     "hotline.customers",
@@ -62,13 +63,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the signed-in user's language wins over the cookie; never Accept-Language.
+    "hotline.web.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hotline.core.middleware.UserTimezoneMiddleware",
+    "hotline.web.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "hotline.urls"
@@ -111,6 +114,7 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+FORM_RENDERER = "hotline.web.forms.FormRenderer"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "/login/"
@@ -160,6 +164,8 @@ if not DEBUG and env_bool("HOTLINE_HTTPS", False):
     SECURE_HSTS_PRELOAD = True
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+from hotline.settings.channels import *  # noqa: E402,F403
 
 # Mail goes through MAILERS (Django 6.1); EMAIL_BACKEND & co. must not be set beside it.
 from hotline.settings.mail import *  # noqa: E402,F403

@@ -306,6 +306,11 @@ document.addEventListener("DOMContentLoaded", () => {
   initPresence();
   initLive();
   $$("[data-autofocus]").forEach((el) => el.focus());
+  // A dialog whose form came back with errors opens again, focused on the first invalid field.
+  $$("dialog[data-open-on-load]").forEach((dlg) => {
+    dlg.showModal();
+    (dlg.querySelector("[aria-invalid=true]") || dlg.querySelector("textarea, input:not([type=hidden]), select"))?.focus();
+  });
   const flash = $$("#toasts [data-flash]");
   flash.forEach((el) => setTimeout(() => el.classList.add("toast-leave"), 5000));
 });
