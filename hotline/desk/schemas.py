@@ -7,16 +7,36 @@ leak it even by accident. Builders live in ``hotline.desk.api.presenters``.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from django.utils import timezone
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import Field, PlainValidator, WithJsonSchema
 
 from hotline.desk.choices import Channel, Impact, LinkKind, Priority, ResolutionCode, Status, Urgency
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+def _date_or_datetime(value: Any) -> date:
+    """``2025-05-31`` stays a day (the selector reads "to 31 May" as the whole day); anything longer is a moment."""
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError("Дата ГГГГ-ММ-ДД или дата и время ISO 8601") from exc
+    # A moment without an offset is the server's local time, as everywhere in the UI.
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+DateOrDatetime = Annotated[
+    date,
+    PlainValidator(_date_or_datetime),
+    WithJsonSchema({"type": "string", "description": "ГГГГ-ММ-ДД или дата и время ISO 8601"}),
+]
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -54,7 +74,6 @@ class OrganisationRef(Schema):
 class ContactSummary(Schema):
     id: int
     full_name: str
-    organisation: OrganisationRef | None
 
 
 class TicketRef(Schema):
@@ -201,19 +220,11 @@ class TicketFilters(Schema):
     category: int | None = Field(default=None, description="Вместе с подкатегориями")
     channel: Channel | None = None
     tag: str | None = Field(default=None, max_length=64)
-    created_from: datetime | date | None = None
-    created_to: datetime | date | None = Field(default=None, description="Дата — включительно весь день")
+    created_from: DateOrDatetime | None = None
+    created_to: DateOrDatetime | None = Field(default=None, description="Дата — включительно весь день")
     q: str | None = Field(default=None, max_length=200, description="Номер заявки, слова темы или ФИО клиента")
     cursor: str | None = None
     limit: int = Field(default=50, ge=1, le=200)
-
-    @field_validator("created_from", "created_to", mode="before")
-    @classmethod
-    def _plain_date(cls, value: Any) -> Any:
-        # "2025-05-31" is a day, not its midnight: "to 31 May" then includes the whole day.
-        if isinstance(value, str) and len(value) == 10:
-            return date.fromisoformat(value) if _DATE.match(value) else value
-        return value
 
     @property
     def assignee_id(self) -> int | None:

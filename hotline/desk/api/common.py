@@ -11,8 +11,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
-from hotline.core.errors import ValidationFailed
+from hotline.core.errors import NotFound, ValidationFailed
 from hotline.core.models import User
+from hotline.customers import selectors as customer_selectors
 from hotline.customers.models import Contact, Organisation
 from hotline.desk.models import Category, Queue
 from hotline.desk.schemas import ErrorOut
@@ -47,18 +48,19 @@ def user_by_id(user_id: int, *, field: str) -> User:
     return found
 
 
-def contact_by_id(contact_id: int, *, field: str) -> Contact:
-    found = Contact.objects.filter(pk=contact_id).first()
-    if found is None or not found.is_active:
-        raise ValidationFailed("Клиент не найден", field=field)
-    return found
+def contact_by_id(actor: User, contact_id: int, *, field: str) -> Contact:
+    """A contact the actor may see; an unknown one is bad input (422), not a missing page."""
+    try:
+        return customer_selectors.get_contact_for(actor, contact_id)
+    except NotFound as exc:
+        raise ValidationFailed("Клиент не найден", field=field) from exc
 
 
-def organisation_by_id(organisation_id: int, *, field: str) -> Organisation:
-    found = Organisation.objects.filter(pk=organisation_id).first()
-    if found is None:
-        raise ValidationFailed("Организация не найдена", field=field)
-    return found
+def organisation_by_id(actor: User, organisation_id: int, *, field: str) -> Organisation:
+    try:
+        return customer_selectors.get_organisation_for(actor, organisation_id)
+    except NotFound as exc:
+        raise ValidationFailed("Организация не найдена", field=field) from exc
 
 
 def parse_body[S: BaseModel](request: HttpRequest, schema: type[S]) -> tuple[S, list[UploadedFile[bytes]]]:

@@ -55,7 +55,7 @@ def _organisation(org: Organisation | None) -> OrganisationRef | None:
 def _contact(contact: Contact | None) -> ContactSummary | None:
     if contact is None:
         return None
-    return ContactSummary(id=contact.pk, full_name=contact.full_name, organisation=_organisation(contact.organisation))
+    return ContactSummary(id=contact.pk, full_name=contact.full_name)
 
 
 def _category(category: Category | None) -> CategoryRef | None:

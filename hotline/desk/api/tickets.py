@@ -54,9 +54,11 @@ def create_ticket(
         subject=payload.subject,
         description=payload.description,
         channel=payload.channel,
-        contact=contact_by_id(payload.contact_id, field="contact_id") if payload.contact_id else None,
+        contact=contact_by_id(user, payload.contact_id, field="contact_id") if payload.contact_id else None,
         organisation=(
-            organisation_by_id(payload.organisation_id, field="organisation_id") if payload.organisation_id else None
+            organisation_by_id(user, payload.organisation_id, field="organisation_id")
+            if payload.organisation_id
+            else None
         ),
         queue=queue_by_id(payload.queue_id, field="queue_id") if payload.queue_id else None,
         category=category_by_id(payload.category_id, field="category_id") if payload.category_id else None,
@@ -92,7 +94,10 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> TicketP
         q=filters.q or None,
         open_only=filters.open,
     )
-    page = paginate(queryset, order_by="-created_at", cursor=filters.cursor, limit=filters.limit)
+    # The customer shape shows the rating; joined here so a page stays one query however long.
+    page = paginate(
+        queryset.select_related("rating"), order_by="-created_at", cursor=filters.cursor, limit=filters.limit
+    )
     return TicketPageOut(
         items=[presenters.ticket_list_item(user, ticket) for ticket in page.items], next_cursor=page.next_cursor
     )
