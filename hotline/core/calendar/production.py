@@ -145,7 +145,8 @@ class ProductionCalendar:
         self._derived_years.add(year)
 
     def day(self, on: date) -> ProductionDay | None:
-        self._ensure_year(on.year)
+        if on.year not in self._official_years:
+            self._ensure_year(on.year)
         return self._days.get(on)
 
     def kind(self, on: date) -> DayKind | None:

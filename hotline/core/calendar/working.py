@@ -47,6 +47,9 @@ class DayRule:
     note: str = ""
 
 
+_PRODUCTION_RULES = {kind: DayRule(kind) for kind in DayKind}
+
+
 @dataclass(frozen=True)
 class MonthNorm:
     """The working days and working time a calendar schedules in one month (its monthly norm)."""
@@ -114,8 +117,7 @@ class WorkingCalendar:
         """The working intervals that start on ``day`` (minutes from local midnight)."""
         cached = self._hours_cache.get(day)
         if cached is None:
-            cached = self._compute_hours(day)
-            self._hours_cache[day] = cached
+            cached = self._hours_cache[day] = self._compute_hours(day)
         return cached
 
     def day_kind(self, day: date) -> DayKind | None:
@@ -126,11 +128,11 @@ class WorkingCalendar:
         return self.production.kind(day) if self.production is not None else None
 
     def _compute_hours(self, day: date) -> DayHours:
-        rule = self.exceptions.get(day)
+        rule = self.exceptions.get(day) if self.exceptions else None
         if rule is None and self.production is not None:
             kind = self.production.kind(day)
             if kind is not None:
-                rule = DayRule(kind)
+                rule = _PRODUCTION_RULES[kind]
         weekday_hours = FULL_DAY if self.always_open else self.week[day.weekday()]
         if rule is None:
             return weekday_hours
@@ -148,9 +150,13 @@ class WorkingCalendar:
         """The day's intervals as UTC instants (wall-clock times, so 09:00 stays 09:00 across a DST change)."""
         cached = self._spans_cache.get(day)
         if cached is None:
+            hours = self.hours_on(day)
+            if not hours:
+                self._spans_cache[day] = ()
+                return ()
             midnight = datetime(day.year, day.month, day.day, tzinfo=self.tz)
             spans: list[Span] = []
-            for start, end in self.hours_on(day):
+            for start, end in hours:
                 # Aware + timedelta is wall-clock arithmetic in Python: exactly the local time we want.
                 a = (midnight + timedelta(minutes=start)).astimezone(UTC)
                 b = (midnight + timedelta(minutes=end)).astimezone(UTC)
