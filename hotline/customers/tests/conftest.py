@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -45,7 +46,9 @@ def admin(db: None) -> User:
 def customer(db: None) -> User:
     """A portal customer whose own contact is ``customer.contact``."""
     user = CustomerUserFactory.create(username="customer")
-    ContactFactory.create(user=user, last_name="Смирнова", first_name="Ольга", middle_name="", full_name="Смирнова Ольга")
+    ContactFactory.create(
+        user=user, last_name="Смирнова", first_name="Ольга", middle_name="", full_name="Смирнова Ольга"
+    )
     return user
 
 
@@ -63,16 +66,14 @@ def client_for(user: User) -> Client:
     return client
 
 
-def published(name: str) -> list[dict[str, object]]:
+def published(name: str) -> list[dict[str, Any]]:
     """Payloads of the outbox events called ``name`` (e.g. ``customers.ContactCreated``), oldest first."""
     return list(OutboxEvent.objects.filter(name=name).order_by("created_at").values_list("payload", flat=True))
 
 
 @pytest.fixture
-def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Providers and sync subscribers a test registers disappear after it."""
     monkeypatch.setattr(registry, "_timeline", dict(registry._timeline))
     monkeypatch.setattr(registry, "_export", dict(registry._export))
-    for name in list(events._sync):
-        monkeypatch.setitem(events._sync, name, list(events._sync[name]))
-    yield
+    monkeypatch.setattr(events, "_sync", defaultdict(list, {k: list(v) for k, v in events._sync.items()}))

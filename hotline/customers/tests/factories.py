@@ -14,6 +14,13 @@ def _name_part(gender: str, part: str) -> str:
     return str(getattr(_fake, f"{part}_{gender}")())
 
 
+def valid_inn(n: int) -> str:
+    """A 10-digit legal-entity INN with a correct check digit, different for every ``n``."""
+    body = f"77{n % 10_000_000:07d}"
+    check = sum(int(d) * w for d, w in zip(body, (2, 4, 10, 3, 5, 9, 4, 6, 8), strict=True)) % 11 % 10
+    return f"{body}{check}"
+
+
 class TagFactory(factory.django.DjangoModelFactory[Tag]):
     class Meta:
         model = Tag
@@ -27,7 +34,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
         model = Organisation
 
     name = factory.Sequence(lambda n: f"ООО «{_fake.last_name_male()} и партнёры {n}»")
-    inn = factory.Sequence(lambda n: f"77{n:08d}")
+    inn = factory.Sequence(valid_inn)
     address = factory.Faker("address", locale="ru_RU")
 
 
