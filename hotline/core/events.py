@@ -116,4 +116,9 @@ def publish(event: Event) -> OutboxEvent:
         from hotline.core.outbox import deliver_event
 
         transaction.on_commit(lambda: deliver_event(row.pk), robust=True)
+    elif _async.get(event.name) and getattr(settings, "HOTLINE_OUTBOX_ENQUEUE", False):
+        # With a broker a worker delivers it right after commit; the periodic poll catches anything missed.
+        from hotline.core.tasks import enqueue_outbox_delivery
+
+        enqueue_outbox_delivery(row.pk)
     return row

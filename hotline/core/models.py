@@ -146,6 +146,7 @@ from hotline.core.calendar.models import (  # noqa: E402
     DayKindChoices,
     ProductionCalendarDay,
 )
+from hotline.core.periodic import PeriodicRun  # noqa: E402
 
 __all__ = [
     "ApiToken",
@@ -156,6 +157,7 @@ __all__ = [
     "IdempotencyKey",
     "OutboxDelivery",
     "OutboxEvent",
+    "PeriodicRun",
     "ProductionCalendarDay",
     "User",
     "hash_token",
