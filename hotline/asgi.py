@@ -13,13 +13,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from hotline.celery import with_embedded_jobs  # noqa: E402
 from hotline.web.live import LiveConsumer  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter([path("ws/live/", LiveConsumer.as_asgi())]))
-        ),
-    }
-)
+websocket_app = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([path("ws/live/", LiveConsumer.as_asgi())])))
+
+# Embedded mode (no broker): the server's lifespan startup also starts the periodic jobs thread.
+application = with_embedded_jobs(ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_app}))

@@ -8,6 +8,7 @@ one process (in-memory layer) or many (Redis layer).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable
@@ -53,8 +54,23 @@ def send_now(topic: str, payload: dict[str, Any] | None = None) -> None:
         return
     message = {"type": "live.event", "topic": topic, **(payload or {})}
     try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if loop is not None:
+        # Already inside an event loop (async code): schedule the push on it instead of blocking.
+        loop.create_task(_group_send(layer, topic, message))
+        return
+    try:
         async_to_sync(layer.group_send)(group_name(topic), message)
     except (OSError, ChannelFull, RedisError):  # a lost push must never break the change behind it
+        logger.warning("live broadcast to %s failed", topic, exc_info=True)
+
+
+async def _group_send(layer: Any, topic: str, message: dict[str, Any]) -> None:
+    try:
+        await layer.group_send(group_name(topic), message)
+    except (OSError, ChannelFull, RedisError):
         logger.warning("live broadcast to %s failed", topic, exc_info=True)
 
 
