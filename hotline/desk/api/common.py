@@ -64,7 +64,7 @@ def organisation_by_id(actor: User, organisation_id: int, *, field: str) -> Orga
 
 
 def parse_body[S: BaseModel](request: HttpRequest, schema: type[S]) -> tuple[S, list[UploadedFile[bytes]]]:
-    """A JSON body, or multipart form fields plus ``files`` parts, validated against ``schema``.
+    """A JSON body, or multipart form fields plus ``attachments`` parts, validated against ``schema``.
 
     Raises:
         ninja.errors.ValidationError: the body is not valid (mapped to 422 with the field).
@@ -73,7 +73,7 @@ def parse_body[S: BaseModel](request: HttpRequest, schema: type[S]) -> tuple[S, 
     data: Any
     if request.content_type == "multipart/form-data" or request.content_type == "application/x-www-form-urlencoded":
         data = {key: request.POST.get(key) for key in request.POST}
-        files = list(request.FILES.getlist("files"))
+        files = list(request.FILES.getlist("attachments"))
     else:
         try:
             data = json.loads(request.body or b"{}")
@@ -89,13 +89,13 @@ def parse_body[S: BaseModel](request: HttpRequest, schema: type[S]) -> tuple[S, 
 
 
 def multipart_openapi(schema: type[BaseModel]) -> dict[str, Any]:
-    """``openapi_extra`` documenting a body that is JSON or multipart with ``files``."""
+    """``openapi_extra`` documenting a body that is JSON or multipart with ``attachments``."""
     json_schema = schema.model_json_schema()
     form_schema = {
         "type": "object",
         "properties": {
             **json_schema.get("properties", {}),
-            "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+            "attachments": {"type": "array", "items": {"type": "string", "format": "binary"}},
         },
         "required": json_schema.get("required", []),
     }

@@ -18,7 +18,7 @@ router = Router(tags=["messages"])
     "/tickets/{ref}/replies",
     response={201: MessageOut, **ERRORS},
     summary="Ответить клиенту (или ответ клиента)",
-    description="JSON `{body_text, body_html}` или multipart с теми же полями и файлами в частях `files`.",
+    description="JSON `{body_text, body_html}` или multipart с теми же полями и файлами в частях `attachments`.",
     openapi_extra=multipart_openapi(ReplyIn),
 )
 def add_reply(request: HttpRequest, ref: str) -> Status[MessageOut]:
@@ -35,7 +35,7 @@ def add_reply(request: HttpRequest, ref: str) -> Status[MessageOut]:
     "/tickets/{ref}/notes",
     response={201: MessageOut, **ERRORS},
     summary="Внутренний комментарий (только сотрудники)",
-    description="JSON `{body_text, body_html}` или multipart с теми же полями и файлами в частях `files`.",
+    description="JSON `{body_text, body_html}` или multipart с теми же полями и файлами в частях `attachments`.",
     openapi_extra=multipart_openapi(ReplyIn),
 )
 def add_note(request: HttpRequest, ref: str) -> Status[MessageOut]:
