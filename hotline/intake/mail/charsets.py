@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import codecs
 import math
+import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -130,7 +132,7 @@ _RU_FREQ = {
 _RU_LOG = {ch: math.log(p / 100) for ch, p in _RU_FREQ.items()}
 _RARE_LOG = math.log(0.0001)
 # Non-letters that belong in Russian text and say nothing about the charset.
-_NEUTRAL = frozenset("«»—–…№“”„‘’•\xa0·°§©®™€")
+_NEUTRAL = frozenset("«»—–…№“”„‘’•·°©®™€")
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,9 @@ def detect_and_decode(data: bytes, *, fallback: str | None = None) -> Decoded:
     cyrillic = best_cyrillic(data)
     if cyrillic is not None:
         return cyrillic
+    western = data.decode("cp1252", errors="hotline-latin1")
+    if _looks_western(western[:_SAMPLE]):
+        return Decoded(western, "cp1252")
     detected = _charset_normalizer(data)
     if detected is not None:
         return detected
@@ -275,62 +280,62 @@ def _decode_utf8_lenient(data: bytes) -> Decoded | None:
     return Decoded(data.decode("utf-8", errors="hotline-cp1252"), "utf-8")
 
 
-def _cyrillic_score(text: str) -> tuple[float, float]:
-    """(how Russian the non-ASCII part of ``text`` looks — higher is better, share of Cyrillic letters)."""
-    nonascii = letters = bad = upper = breaks = 0
+_CASE_BREAK = re.compile(r"[а-яёіїєґў][А-ЯЁІЇЄҐЎ]")
+_MIXED_SCRIPT = re.compile(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+@dataclass(frozen=True)
+class _Score:
+    score: float  # mean log-probability of the letters as Russian, minus penalties; higher is better
+    share: float  # Cyrillic letters among the non-ASCII characters
+    letters: int
+
+
+def _cyrillic_score(text: str) -> _Score:
+    counts = Counter(ch for ch in text if ch >= "\x80")
+    nonascii = sum(counts.values())
+    letters = bad = 0
     loglik = 0.0
-    prev_lower = False
-    for ch in text:
-        if ch < "\x80":
-            prev_lower = False
-            continue
-        nonascii += 1
+    for ch, n in counts.items():
         if "\u0400" <= ch <= "\u04ff":
-            letters += 1
-            low = ch.lower()
-            loglik += _RU_LOG.get(low, _RARE_LOG)
-            is_upper = ch != low
-            if is_upper:
-                upper += 1
-                if prev_lower:
-                    breaks += 1
-            prev_lower = not is_upper
-        else:
-            prev_lower = False
-            if ch not in _NEUTRAL:
-                bad += 1
+            letters += n
+            loglik += n * _RU_LOG.get(ch.lower(), _RARE_LOG)
+        elif ch not in _NEUTRAL:
+            bad += n
     if letters == 0:
-        return (-100.0, 0.0)
-    mean = loglik / letters
-    score = mean - 6.0 * bad / nonascii - 4.0 * breaks / letters - (2.0 if upper > letters * 0.6 else 0.0)
-    return (score, letters / nonascii)
+        return _Score(-100.0, 0.0, 0)
+    # A wrong single-byte reading breaks words: "пРИВЕТ" (case flipped), "fьr" (Cyrillic inside Latin words).
+    breaks = len(_CASE_BREAK.findall(text))
+    mixed = len(_MIXED_SCRIPT.findall(text))
+    score = loglik / letters - 6.0 * bad / nonascii - 4.0 * breaks / letters - 4.0 * mixed / letters
+    return _Score(score, letters / nonascii, letters)
 
 
 @dataclass(frozen=True)
 class _Candidate:
     codec: str
-    score: float
-    share: float
+    score: _Score
 
 
 def _cyrillic_candidates(data: bytes) -> list[_Candidate]:
     sample = data[:_SCORE_SAMPLE]
-    out = []
-    for codec in _CYRILLIC_CANDIDATES:
-        score, share = _cyrillic_score(sample.decode(codec, errors="replace"))
-        out.append(_Candidate(codec, score, share))
-    out.sort(key=lambda c: c.score, reverse=True)
+    out = [_Candidate(codec, _cyrillic_score(sample.decode(codec, errors="replace"))) for codec in _CYRILLIC_CANDIDATES]
+    out.sort(key=lambda c: c.score.score, reverse=True)
     return out
 
 
-# Mean log-probability of real Russian text is about -3.3; permuted letters (KOI8-R read as windows-1251) ≈ -4.5.
-_GOOD_RUSSIAN = -4.1
+# Mean log-probability of Russian text is about -3.3; letters permuted by a wrong charset score about -4.5.
+# Short strings (a subject, a name) say less, so they are held to a looser bar.
+def _is_russian(score: _Score) -> bool:
+    bar = -4.1 if score.letters >= 40 else -5.0
+    return score.share >= 0.9 and score.score >= bar
 
 
 def best_cyrillic(data: bytes) -> Decoded | None:
     """The windows-1251 / KOI8-R / CP866 reading of ``data`` when one of them is clearly Russian text."""
     best = _cyrillic_candidates(data)[0]
-    if best.share < 0.75 or best.score < _GOOD_RUSSIAN:
+    if not _is_russian(best.score):
         return None
     return Decoded(data.decode(best.codec, errors="replace"), best.codec)
 
@@ -338,17 +343,20 @@ def best_cyrillic(data: bytes) -> Decoded | None:
 def _cyrillic_override(data: bytes, text: str, codec: str) -> Decoded | None:
     """A better Cyrillic reading of single-byte text whose declared charset makes it gibberish."""
     if codec in _CYRILLIC_DECLARED:
-        own_score, own_share = _cyrillic_score(text[:_SCORE_SAMPLE])
+        own = _cyrillic_score(text[:_SCORE_SAMPLE])
+        if own.share >= 0.9 and own.score >= -3.9:
+            return None  # reads as Russian already: the common case, decided without trying the others
         best = _cyrillic_candidates(data)[0]
-        if best.codec == codec or best.share < 0.75 or best.score < _GOOD_RUSSIAN:
+        if best.codec == codec or not _is_russian(best.score):
             return None
-        if own_share >= 0.75 and own_score >= best.score - 0.5:
+        # The sender's declaration wins unless another reading is clearly better; more so for short text.
+        if own.share >= 0.5 and best.score.score < own.score + 0.3 + 3.0 / max(best.score.letters, 1):
             return None
     else:
         if not _looks_like_misread_cyrillic(text[:_SCORE_SAMPLE]):
             return None
         best = _cyrillic_candidates(data)[0]
-        if best.share < 0.9 or best.score < _GOOD_RUSSIAN:
+        if not _is_russian(best.score):
             return None
     return Decoded(
         data.decode(best.codec, errors="replace"),
@@ -358,20 +366,28 @@ def _cyrillic_override(data: bytes, text: str, codec: str) -> Decoded | None:
     )
 
 
+def _looks_western(text: str) -> bool:
+    # German, French, Spanish…: an accented letter or two inside Latin words, never long runs of them.
+    total = in_runs = 0
+    for match in _NON_ASCII_RUN.finditer(text):
+        size = match.end() - match.start()
+        total += size
+        if size >= 3:
+            in_runs += size
+        if any("\x80" <= ch <= "\x9f" for ch in match.group()):
+            return False
+    return total > 0 and in_runs <= total * 0.1
+
+
 def _looks_like_misread_cyrillic(text: str) -> bool:
     # Western languages put an accented letter here and there; Russian read as Latin-1 is runs of them.
-    run = in_runs = total = 0
-    for ch in text:
-        if ch >= "\x80" and ch.isalpha():
-            total += 1
-            run += 1
-            if run == 3:
-                in_runs += 3
-            elif run > 3:
-                in_runs += 1
-        else:
-            run = 0
-    return total >= 4 and in_runs >= total * 0.5
+    total = in_runs = 0
+    for match in _NON_ASCII_RUN.finditer(text):
+        size = match.end() - match.start()
+        total += size
+        if size >= 3:
+            in_runs += size
+    return total >= 3 and in_runs >= total * 0.5
 
 
 def _charset_normalizer(data: bytes) -> Decoded | None:

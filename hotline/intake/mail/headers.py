@@ -22,6 +22,7 @@ _LINE_BREAKS = re.compile(r"[\r\n]+")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([QqBb])\?(.*?)\?=", re.DOTALL)
 _QP_HEX = re.compile(rb"=([0-9A-Fa-f]{2})")
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
+_RAW_8BIT = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def raw_to_bytes(value: str) -> bytes:
 
 
 def has_raw_8bit(value: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
+    return value.isascii() is False and _RAW_8BIT.search(value) is not None
 
 
 def decode_header(value: str | None, *, raw_charset: str | None = None) -> str:

@@ -30,6 +30,7 @@ from email.generator import BytesGenerator
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import collapse_rfc2231_value
+from functools import lru_cache
 from io import BytesIO
 from typing import Any
 
@@ -58,7 +59,27 @@ MAX_NESTING = 8
 MAX_PARTS = 2000
 MAX_FILENAME = 255
 
-_MODERN = email.policy.default.clone(raise_on_defect=False)
+
+@lru_cache(maxsize=2048)
+def _parse_header(policy: email.policy.EmailPolicy, name: str, value: str) -> Any:
+    return policy.header_factory(name, "".join(_LINESEP.split(value)))
+
+
+class _Policy(email.policy.EmailPolicy):
+    """``email.policy.default`` that parses each raw header value once.
+
+    ``email`` asks for a part's Content-Type again and again while it parses and walks a message, and the
+    modern header parser is the slowest thing in the pipeline; parsed header objects are immutable.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if hasattr(value, "name"):
+            return value
+        return _parse_header(self, name, value)
+
+
+_LINESEP = re.compile(r"\r\n|\r|\n")
+_MODERN = _Policy(raise_on_defect=False)
 _COMPAT = email.policy.compat32
 # Regenerating an attached message must give back its bytes, not refold its headers.
 _GENERATE = email.policy.compat32.clone(linesep="\r\n", max_line_length=0)
@@ -133,9 +154,14 @@ class ParsedMail:
     auto_submitted_reason: str = ""
     bounce: bool = False
     failed_recipients: list[str] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)  # lower-case name → decoded value (first occurrence)
+    # Lower-case name → raw value of its first occurrence, unfolded; ``header()`` decodes one.
+    headers: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     parsed: bool = True  # False: the message could not be read at all; only ``raw`` and ``warnings`` are useful
+
+    def header(self, name: str) -> str:
+        """A header's decoded value ("" when absent), e.g. ``header("x-hotline-ticket")``."""
+        return decode_header(self.headers.get(name.lower(), ""))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -259,7 +285,7 @@ class _MessageReader:
             message_id=parse_message_id(first.get("message-id")),
             in_reply_to=(parse_message_ids(first.get("in-reply-to")) or [""])[0],
             references=parse_message_ids(_all(headers, "references")),
-            headers={name: decode_header(value, raw_charset=raw_charset) for name, value in first.items()},
+            headers={name: unfold(value) for name, value in first.items()},
         )
 
         segments: list[_Segment] = []
@@ -272,7 +298,7 @@ class _MessageReader:
         content_type = message.get_content_type()
         report_type = _param(message, "report-type").lower()
         verdict = autoreply.classify(
-            {name: unfold(value) for name, value in first.items()},
+            result.headers,
             subject=result.subject,
             from_email=result.from_email,
             content_type=content_type,
@@ -449,7 +475,7 @@ class _MessageReader:
         return _Forwarded(
             subject=parsed.subject,
             from_line=sender,
-            date=parsed.headers.get("date", ""),
+            date=parsed.header("date"),
             to=", ".join(a.email for a in parsed.to),
             text=parsed.text if parsed.has_text else "",
         )
@@ -588,10 +614,15 @@ def _all(headers: list[tuple[str, str]], name: str) -> str | None:
 
 
 def _raw_header(part: Message, name: str) -> str:
-    for key, value in part.raw_items():
-        if key.lower() == name:
-            return value
-    return ""
+    """The first raw value of a header (``name`` in lower case), or ""."""
+    index: dict[str, str] | None = getattr(part, "_hotline_index", None)
+    if index is None:
+        index = {}
+        for key, value in part.raw_items():
+            index.setdefault(key.lower(), value)
+        # A private attribute on the parsed part: the part lives only as long as this parse.
+        part._hotline_index = index  # type: ignore[attr-defined]
+    return index.get(name, "")
 
 
 def _param(part: Message, name: str, header: str = "content-type") -> str:
