@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
-from hotline.core.errors import Forbidden, NotFound
+from hotline.core.errors import Forbidden, NotFound, ValidationFailed
 from hotline.core.pagination import paginate
 from hotline.customers import permissions, selectors, services
 from hotline.customers.models import Contact, Organisation
@@ -41,7 +41,8 @@ def _organisation(actor: Any, organisation_id: int | None) -> Organisation | Non
     try:
         return selectors.get_organisation_for(actor, organisation_id)
     except NotFound as exc:
-        raise NotFound(exc.message, field="organisation_id") from exc
+        # The contact is the resource here; an unknown id in its body is invalid input.
+        raise ValidationFailed(exc.message, field="organisation_id") from exc
 
 
 def _card(actor: Any, contact_id: int) -> Contact:
@@ -196,7 +197,7 @@ def merge(request: HttpRequest, contact_id: int, payload: ContactMergeIn) -> Con
     try:
         duplicate = selectors.get_contact_for(request.user, payload.duplicate_id)
     except NotFound as exc:
-        raise NotFound(exc.message, field="duplicate_id") from exc
+        raise ValidationFailed(exc.message, field="duplicate_id") from exc
     services.merge_contacts(actor=request.user, survivor=survivor, duplicate=duplicate)
     return _card(request.user, contact_id)
 
