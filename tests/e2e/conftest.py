@@ -49,7 +49,7 @@ def built_assets() -> None:
     built = DIST / "app.js"
     stale = not built.exists() or max(p.stat().st_mtime for p in sources) > built.stat().st_mtime
     if stale and shutil.which("npm") and (ROOT / "node_modules").exists():
-        subprocess.run(["npm", "run", "--silent", "build"], cwd=ROOT, check=True)  # noqa: S607
+        subprocess.run(["npm", "run", "--silent", "build"], cwd=ROOT, check=True)
     if not (DIST / "app.js").exists():
         _missing("front-end assets are not built (run ./dev setup)")
 
@@ -146,7 +146,10 @@ def new_page(browser: Any, asgi_server: str) -> Iterator[Any]:
         context.close()
 
 
-def login(page: Any, username: str, password: str = "pass-Word-42") -> None:
+PASSWORD = "pass-Word-42"  # noqa: S105 - the factories' test password
+
+
+def login(page: Any, username: str, password: str = PASSWORD) -> None:
     page.goto("/login/")
     page.get_by_label("Логин или e-mail").fill(username)
     page.get_by_label("Пароль").fill(password)

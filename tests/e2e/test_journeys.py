@@ -224,7 +224,8 @@ def test_portal_sign_up_and_submit(new_page: Any, screens: Screens) -> None:
     expect(page.get_by_text("kvitanciya.pdf")).to_be_visible()
     user = User.objects.get(email="petr@example.ru")
     ticket = Ticket.objects.get(subject="Двойное начисление за октябрь")
-    assert ticket.contact is not None and ticket.contact.user_id == user.pk
+    assert ticket.contact is not None
+    assert ticket.contact.user_id == user.pk
     assert ticket.channel == Channel.PORTAL
     screens.shot(page, "portal-request-submitted-phone", full_page=True)
 

@@ -71,18 +71,24 @@ def build_timeline(user: User, ticket: Ticket) -> list[dict[str, Any]]:
         for m in selectors.list_messages(user, ticket)
     ]
     if permissions.can_view_internal(user):
+        # One action writes a row per changed field; show it once, by its most telling field.
+        shown: dict[tuple[Any, ...], dict[str, Any]] = {}
         for h in selectors.ticket_history(user, ticket):
             if h.action not in TIMELINE_ACTIONS:
                 continue
-            items.append(
-                {
-                    "at": h.at,
-                    "kind": "event",
-                    "h": h,
-                    "old": _value_label(h.field, h.old_value),
-                    "new": _value_label(h.field, h.new_value),
-                }
-            )
+            key = (h.at.replace(microsecond=0), h.action, h.actor_id)
+            if key in shown and (shown[key]["h"].field == "status" or (h.field != "status" and shown[key]["new"])):
+                continue
+            if key in shown:
+                items.remove(shown[key])
+            shown[key] = item = {
+                "at": h.at,
+                "kind": "event",
+                "h": h,
+                "old": _value_label(h.field, h.old_value),
+                "new": _value_label(h.field, h.new_value),
+            }
+            items.append(item)
     items.sort(key=lambda item: item["at"])
     return items
 
@@ -128,6 +134,11 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **bound: Any) -> dict[s
         "links": _links(ticket),
         "tags": list(ticket.tags.all()),
         "rating": SatisfactionRating.objects.filter(ticket=ticket).first(),
+        "resolution_label": (
+            ResolutionCode(ticket.resolution_code).label
+            if ticket.resolution_code in ResolutionCode.values
+            else ticket.resolution_code
+        ),
         "is_open": ticket.status in OPEN,
         "reply_form": ReplyForm(),
         "note_form": NoteForm(),
