@@ -146,7 +146,7 @@ def new_page(browser: Any, asgi_server: str) -> Iterator[Any]:
         context.close()
 
 
-PASSWORD = "pass-Word-42"  # noqa: S105 - the factories' test password
+PASSWORD = "pass-Word-42"
 
 
 def login(page: Any, username: str, password: str = PASSWORD) -> None:
