@@ -5,3 +5,8 @@ class SlaConfig(AppConfig):
     name = "hotline.sla"
     label = "sla"
     verbose_name = "SLA"
+
+    def ready(self) -> None:
+        from hotline.sla import subscribers
+
+        subscribers.register()
