@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from hotline.core import roles
 from hotline.core.errors import NotFound, ValidationFailed
@@ -138,9 +139,9 @@ def list_tickets(
     if tag:
         tickets = tickets.filter(tags__name=" ".join(tag.split()).lower())
     if created_from is not None:
-        tickets = tickets.filter(created_at__gte=created_from)
+        tickets = tickets.filter(created_at__gte=_moment(created_from))
     if created_to is not None:
-        tickets = tickets.filter(created_at__lt=_end(created_to))
+        tickets = tickets.filter(created_at__lt=_moment(created_to, end_of_day=True))
     if q and q.strip():
         tickets = tickets.filter(_search(q.strip()))
     return (
@@ -150,11 +151,13 @@ def list_tickets(
     )
 
 
-def _end(value: datetime.datetime | datetime.date) -> datetime.datetime | datetime.date:
-    # A date means the whole day: "to 31 May" includes tickets opened on 31 May.
-    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return value + datetime.timedelta(days=1)
-    return value
+def _moment(value: datetime.datetime | datetime.date, *, end_of_day: bool = False) -> datetime.datetime:
+    """A filter bound as an aware datetime. A date is a whole day in the current time zone:
+    "from 1 May to 31 May" includes the tickets opened on 31 May."""
+    if isinstance(value, datetime.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    day = value + datetime.timedelta(days=1) if end_of_day else value
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _search(text: str) -> Q:

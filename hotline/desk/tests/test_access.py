@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from pytest_django import DjangoAssertNumQueries
 
@@ -270,3 +272,15 @@ def test_a_timeline_costs_the_same_for_5_or_50_messages(
         messages = list_messages(operator, ticket)
         _ = [(m.author_user, m.author_contact, list(m.attachments.all())) for m in messages]
     assert len(messages) == n
+
+
+def test_date_filters_take_whole_days_in_local_time(operator: User, line1: Queue) -> None:
+    # 31 May 23:30 in Moscow is still 31 May for the person filtering, though 20:30 UTC.
+    late = TicketFactory.create(queue=line1, created_at=datetime.datetime(2025, 5, 31, 20, 30, tzinfo=datetime.UTC))
+    june = TicketFactory.create(queue=line1, created_at=datetime.datetime(2025, 5, 31, 21, 30, tzinfo=datetime.UTC))
+    may = [
+        t.pk
+        for t in list_tickets(operator, created_from=datetime.date(2025, 5, 1), created_to=datetime.date(2025, 5, 31))
+    ]
+    assert may == [late.pk]
+    assert [t.pk for t in list_tickets(operator, created_from=datetime.date(2025, 6, 1))] == [june.pk]
