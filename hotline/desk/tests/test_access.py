@@ -62,7 +62,7 @@ def test_tickets_are_fetched_by_id_or_number(operator: User, ticket: Ticket) -> 
         assert get_ticket_for(operator, ref) == ticket
     for ref in ("XX-000001", "abc", "", -1, 0, "HL-", True):
         with pytest.raises(NotFound):
-            get_ticket_for(operator, ref)  # type: ignore[arg-type]
+            get_ticket_for(operator, ref)
 
 
 def test_parse_ticket_ref() -> None:
