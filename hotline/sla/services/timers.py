@@ -79,8 +79,7 @@ def _close_stretch(timer: SlaTimer, at: datetime, calendar: WorkingCalendar | No
     working = calendar if calendar is not None else calendar_of(timer.policy)
     timer.elapsed_seconds += clock.business_seconds(working, timer.running_since, at)
     if timer.breached_at is None and timer.due_at is not None and timer.due_at <= at:
-        timer.breached_at = timer.due_at
-        timer.decided_at = timer.due_at
+        timer.breached_at = timer.due_at  # decided (and acted on, if still open) by whoever handles the breach
     timer.running_since = None
 
 
@@ -201,7 +200,7 @@ def stop_ticket_timers(
         else:
             timer.status = TimerStatus.STOPPED
             if timer.decided_at is None:
-                timer.decided_at = at
+                timer.decided_at = timer.breached_at or at
                 timer.queue_id = ticket.queue_id
                 timer.assignee_id = ticket.assignee_id
             action = Action.STOPPED
