@@ -21,7 +21,7 @@ from datetime import date
 from django.core.cache import cache
 from django.db import transaction
 
-from hotline.core.calendar.models import BusinessCalendar, CalendarException, ProductionCalendarDay
+from hotline.core.calendar.models import BusinessCalendar, ProductionCalendarDay
 from hotline.core.calendar.production import DayKind, ProductionCalendar, ProductionDay, shipped_days
 from hotline.core.calendar.working import (
     DayRule,
@@ -96,16 +96,10 @@ def get_production_calendar() -> ProductionCalendar:
     return production
 
 
-def _build(calendar_id: int | None) -> WorkingCalendar:
-    query = BusinessCalendar.objects.all()
-    row = query.filter(is_default=True).first() if calendar_id is None else query.filter(pk=calendar_id).first()
-    if row is None:
-        if calendar_id is None:
-            # No calendar configured yet: the official 5/2 week, so SLA clocks work on a fresh install.
-            return russian_production_calendar(get_production_calendar())
-        raise NotFound("Календарь не найден")
+def working_calendar_for(row: BusinessCalendar) -> WorkingCalendar:
+    """A working calendar built from a row (uncached; uses ``row.exceptions`` prefetched when it is)."""
     exceptions: dict[date, DayRule] = {}
-    for exception in CalendarException.objects.filter(calendar=row):
+    for exception in row.exceptions.all():
         try:
             kind = DayKind(exception.kind)
         except ValueError:
@@ -127,6 +121,17 @@ def _build(calendar_id: int | None) -> WorkingCalendar:
         name=row.name,
         calendar_id=row.pk,
     )
+
+
+def _build(calendar_id: int | None) -> WorkingCalendar:
+    query = BusinessCalendar.objects.all()
+    row = query.filter(is_default=True).first() if calendar_id is None else query.filter(pk=calendar_id).first()
+    if row is None:
+        if calendar_id is None:
+            # No calendar configured yet: the official 5/2 week, so SLA clocks work on a fresh install.
+            return russian_production_calendar(get_production_calendar())
+        raise NotFound("Календарь не найден")
+    return working_calendar_for(row)
 
 
 def get_calendar(calendar_id: int | None = None) -> WorkingCalendar:

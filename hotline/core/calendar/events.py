@@ -19,4 +19,4 @@ class BusinessCalendarChanged(Event):
 class ProductionCalendarChanged(Event):
     year: int
     date: str  # ISO date of the day that changed
-    change: str  # set, removed
+    change: str  # set, removed, loaded (a whole year copied in for editing)

@@ -411,3 +411,30 @@ def ensure_default_calendar(*, actor: User | None = None) -> BusinessCalendar:
     except IntegrityError:
         # Another process created it between our check and insert: theirs is as good as ours.
         return BusinessCalendar.objects.get(is_default=True)
+
+
+@transaction.atomic
+def load_production_year(*, actor: User | None, year: int) -> int:
+    """Copy a year of the production calendar into the database so an administrator can edit it there.
+
+    A shipped year is copied as shipped; any other year starts from the public holidays (ТК РФ ст. 112) and
+    the transfers the ``holidays`` package knows. Returns how many days were copied (0: already there).
+
+    Raises:
+        Forbidden: not an administrator.
+        ValidationFailed: a year outside 1992–2100.
+    """
+    _ensure_admin(actor)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationFailed(f"Год должен быть от {MIN_YEAR} до {MAX_YEAR}", field="year")
+    copied = _materialize_year(year)
+    if copied:
+        audit.record(
+            actor=actor,
+            action=AuditLog.Action.CREATE,
+            object_type="core.productioncalendarday",
+            object_id=str(year),
+            summary=f"Производственный календарь {year}: загружено дней — {copied}",
+        )
+        _production_changed(date(year, 1, 1), "loaded", actor)
+    return copied
