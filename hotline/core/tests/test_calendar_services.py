@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -230,3 +231,16 @@ def test_get_calendar_is_cached_per_process(admin: User, django_assert_num_queri
     with django_assert_num_queries(0):
         for _ in range(10):
             api.get_calendar(calendar.pk).add_business_minutes(datetime(2025, 7, 15, 10, tzinfo=MSK), 480)
+
+
+def test_the_data_migration_creates_the_default_calendar_once() -> None:
+    from django.apps import apps as current_apps
+
+    migration = importlib.import_module("hotline.core.migrations.0004_default_business_calendar")
+    migration.create_default_calendar(current_apps, None)
+    migration.create_default_calendar(current_apps, None)
+    calendar = BusinessCalendar.objects.get()
+    assert calendar.name == services.DEFAULT_CALENDAR_NAME
+    assert calendar.is_default
+    assert api.get_calendar(None).year_norms(2024)[10].working_minutes == 167 * 60
+    assert services.ensure_default_calendar().pk == calendar.pk
