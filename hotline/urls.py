@@ -9,6 +9,7 @@ from hotline.desk.urls import portal_patterns
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("notifications/", include("hotline.notify.urls")),
     path("desk/", include("hotline.desk.urls")),
     path("portal/", include((portal_patterns, "portal"))),
     path("contacts/", include("hotline.customers.urls")),
