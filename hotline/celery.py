@@ -38,6 +38,7 @@ PERIODIC_TASKS: dict[str, str] = {
     "sla.check_sla_timers": "HOTLINE_SLA_CHECK_SECONDS",
     "desk.close_resolved_tickets": "HOTLINE_AUTO_CLOSE_CHECK_SECONDS",
     "core.purge_periodic_runs": "HOTLINE_PERIODIC_PURGE_SECONDS",
+    "notify.send_due_notifications": "HOTLINE_NOTIFY_SEND_SECONDS",
 }
 
 

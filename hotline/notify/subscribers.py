@@ -15,7 +15,9 @@ your queue (its members), the customer replied on your ticket (assignee and watc
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import zoneinfo
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
@@ -24,12 +26,13 @@ from hotline.core import events
 from hotline.core.models import User
 from hotline.desk import events as desk_events
 from hotline.desk import permissions
-from hotline.desk.choices import DONE_STATUSES, MessageKind, Status
+from hotline.desk.choices import DONE_STATUSES, MessageKind, QueueRole, Status
 from hotline.desk.models import Message, Queue, QueueMembership, Ticket
 from hotline.notify import labels
 from hotline.notify.kinds import Kind
 from hotline.notify.services import webhooks
 from hotline.notify.services.dispatch import notify_customers, notify_staff
+from hotline.sla import events as sla_events
 
 # Statuses a customer hears about (resolved has its own mail with the rating link).
 NOTICE_STATUSES = frozenset({Status.PENDING_CUSTOMER, Status.PENDING_THIRD_PARTY, Status.CLOSED, Status.CANCELLED})
@@ -204,6 +207,58 @@ def transferred(event: desk_events.TicketTransferred) -> None:
     _moved(event, transferred=True)
 
 
+def _queue_leads(queue_id: int) -> list[User]:
+    lead_ids = QueueMembership.objects.filter(queue_id=queue_id, role=QueueRole.LEAD).values("user_id")
+    return list(User.objects.filter(pk__in=lead_ids, is_active=True))
+
+
+def local_time(iso: str, user: User, language: str) -> str:
+    """An SLA due time as the recipient reads it: their time zone, their language's date order."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    try:
+        zone = zoneinfo.ZoneInfo(user.time_zone or "Europe/Moscow")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("Europe/Moscow")
+    local = moment.astimezone(zone)
+    return local.strftime("%Y-%m-%d %H:%M %Z" if language == "en" else "%d.%m.%Y %H:%M %Z")
+
+
+def _sla(event: sla_events.SlaWarning | sla_events.SlaBreached, *, kind: Kind) -> None:
+    if not event.notify:
+        return  # the policy records the fact without telling anyone
+    ticket = _ticket(event.ticket_id)
+    if ticket is None:
+        return
+    assignee = _user(event.assignee_id)
+    leads = _queue_leads(event.queue_id)
+    # A warning goes to whoever can still act (the assignee, else the queue's leads); a breach to both.
+    if kind == Kind.SLA_WARNING:
+        users = [assignee] if assignee is not None else leads
+    else:
+        users = ([assignee] if assignee is not None else []) + leads
+    for user in users:
+        # Each person reads the due time in their own time zone, so each gets their own rendering.
+        notify_staff(kind=kind, ticket=ticket, users=[user], extra=_sla_values(event.kind, event.due_at, user))
+
+
+def _sla_values(target: str, due_at: str, user: User) -> Callable[[str], dict[str, Any]]:
+    def values(language: str) -> dict[str, Any]:
+        return {"target": labels.sla_target_label(target, language), "due_at": local_time(due_at, user, language)}
+
+    return values
+
+
+def sla_warning(event: sla_events.SlaWarning) -> None:
+    _sla(event, kind=Kind.SLA_WARNING)
+
+
+def sla_breached(event: sla_events.SlaBreached) -> None:
+    _sla(event, kind=Kind.SLA_BREACHED)
+
+
 def register() -> None:
     events.subscribe(desk_events.TicketOpened, request_received)
     events.subscribe(desk_events.MessageAdded, message_added)
@@ -211,5 +266,7 @@ def register() -> None:
     events.subscribe(desk_events.TicketAssigned, assigned)
     events.subscribe(desk_events.TicketEscalated, escalated)
     events.subscribe(desk_events.TicketTransferred, transferred)
+    events.subscribe(sla_events.SlaWarning, sla_warning)
+    events.subscribe(sla_events.SlaBreached, sla_breached)
     for event_type in webhooks.EVENT_TYPES:
         events.subscribe(event_type, webhooks.queue_webhooks)

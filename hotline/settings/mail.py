@@ -48,5 +48,9 @@ MAILERS: dict[str, dict[str, Any]] = {"default": _mailer()}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "hotline@localhost")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 HOTLINE_NOTIFY_MAILER = "default"
+# How often the periodic sweep sends due mail and webhooks (retries, anything a lost task left), in seconds.
+HOTLINE_NOTIFY_SEND_SECONDS = int(os.environ.get("HOTLINE_NOTIFY_SEND_SECONDS", "30"))
+# A failing delivery is retried this many times (backoff 1 min doubling to 6 h: about a day), then waits for a person.
+HOTLINE_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("HOTLINE_NOTIFY_MAX_ATTEMPTS", "12"))
 # Links in mail (rating, unsubscribe, the ticket) need the address people reach the product at.
 HOTLINE_PUBLIC_URL = os.environ.get("HOTLINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

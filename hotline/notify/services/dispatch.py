@@ -1,8 +1,8 @@
 """Queues notifications: for each recipient who wants one, render it in their language and store the delivery.
 
 Nothing is sent here. The outbox subscribers call these functions; each delivery row is keyed by
-(event, kind, recipient), so handling the same event twice queues nothing twice. Senders
-(``sending.send_due_emails``) pick the rows up; in embedded mode they run right after the commit.
+(event, kind, recipient), so handling the same event twice queues nothing twice. A task per mail is
+enqueued after commit (``tasks.send_email_task``); the periodic sweep sends whatever is still due.
 """
 
 from __future__ import annotations
@@ -126,12 +126,12 @@ def _create_mail(**fields: Any) -> EmailDelivery | None:
 
 
 def _schedule_send(email_ids: Sequence[int]) -> None:
-    if not email_ids or not getattr(settings, "HOTLINE_OUTBOX_INLINE", False):
-        return
-    from hotline.notify.services.sending import send_emails
+    """Each mail goes to a worker once the rows commit (in-process in embedded mode); the periodic sweep retries."""
+    from hotline.celery import enqueue_on_commit
+    from hotline.notify.tasks import send_email_task
 
-    ids = list(email_ids)
-    transaction.on_commit(lambda: send_emails(ids), robust=True)
+    for pk in email_ids:
+        enqueue_on_commit(send_email_task, pk)
 
 
 def customer_address(contact: Contact) -> str:

@@ -22,7 +22,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,6 +34,7 @@ from hotline.desk.models import Ticket
 from hotline.notify import labels, links
 from hotline.notify.models import RETRYABLE, DeliveryStatus, Webhook, WebhookDelivery
 from hotline.notify.services import delivery
+from hotline.sla import events as sla_events
 
 logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Hotline-Signature"
@@ -44,7 +44,7 @@ TIMEOUT_SECONDS = 10
 RESPONSE_MAX = 2000
 SECRET_MIN = 16
 
-# Events a webhook can subscribe to; the SLA app's join them in ``subscribers`` when it is installed.
+# Events a webhook can subscribe to.
 EVENT_TYPES: list[type[Event]] = [
     desk_events.TicketOpened,
     desk_events.TicketAssigned,
@@ -55,6 +55,8 @@ EVENT_TYPES: list[type[Event]] = [
     desk_events.MessageAdded,
     desk_events.TicketMerged,
     desk_events.TicketRated,
+    sla_events.SlaWarning,
+    sla_events.SlaBreached,
 ]
 
 
@@ -196,9 +198,11 @@ def queue_webhooks(event: Event) -> None:
 
 
 def _schedule_send(ids: Sequence[uuid.UUID]) -> None:
-    if ids and getattr(settings, "HOTLINE_OUTBOX_INLINE", False):
-        chosen = list(ids)
-        transaction.on_commit(lambda: send_webhooks(chosen), robust=True)
+    from hotline.celery import enqueue_on_commit
+    from hotline.notify.tasks import send_webhook_task
+
+    for pk in ids:
+        enqueue_on_commit(send_webhook_task, str(pk))
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
