@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
-from functools import cache, partial
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template import RequestContext, Template
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -28,7 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.calendar import api, services
-from hotline.core.calendar.hours import format_hours
+from hotline.core.calendar.hours import DayHours, format_hours
 from hotline.core.calendar.models import (
     WEEKDAY_KEYS,
     BusinessCalendar,
@@ -82,6 +82,21 @@ def _adopt(target: Any, saved: Any) -> None:
         setattr(target, field.attname, getattr(saved, field.attname))
     target._state.adding = False
     target._state.db = saved._state.db
+
+
+def week_summary(week: tuple[DayHours, ...]) -> str:
+    """«пн–пт 09:00-13:00, 14:00-18:00; сб 10:00-14:00»: runs of days with the same hours are joined."""
+    short = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+    parts: list[str] = []
+    start = 0
+    for end in range(1, 8):
+        if end < 7 and week[end] == week[start]:
+            continue
+        if week[start]:
+            days = short[start] if end - 1 == start else f"{short[start]}–{short[end - 1]}"
+            parts.append(f"{days} {format_hours(week[start])}")
+        start = end
+    return "; ".join(parts)
 
 
 def _hours_value(value: float) -> str:
@@ -287,10 +302,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin[BusinessCalendar]):
     def week_summary(self, obj: BusinessCalendar) -> str:
         if obj.is_24_7:
             return gettext("круглосуточно")
-        week = obj.week()
-        short = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
-        parts = [f"{short[n]} {format_hours(hours)}" for n, hours in enumerate(week) if hours]
-        return "; ".join(parts) or gettext("нет")
+        return week_summary(obj.week()) or gettext("нет")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BusinessCalendar]:
         return super().get_queryset(request).prefetch_related("exceptions")
@@ -380,25 +392,6 @@ class ProductionCalendarDayForm(forms.ModelForm[ProductionCalendarDay]):
         """The service updates an existing date instead of refusing it (a year is copied in on first edit)."""
 
 
-@cache
-def _year_page() -> Template:
-    return Template(
-        """{% extends "admin/base_site.html" %}
-{% block content %}
-<p>{{ source }}</p>
-{{ norms }}
-<h2>{{ days_title }}</h2>
-<table><thead><tr><th>{{ date_title }}</th><th>{{ kind_title }}</th><th>{{ note_title }}</th></tr></thead><tbody>
-{% for day in days %}
-<tr><td>{{ day.date|date:"d.m.Y, D" }}</td><td>{{ day.kind_label }}</td><td>{{ day.note }}</td></tr>
-{% endfor %}</tbody></table>
-{% if can_load %}<form method="post">{% csrf_token %}
-<p><input type="submit" class="default" value="{{ load_title }}"></p></form>{% endif %}
-<p>{% for y in years %}<a href="{{ y.url }}">{{ y.year }}</a> {% endfor %}</p>
-{% endblock %}"""
-    )
-
-
 @admin.register(ProductionCalendarDay)
 class ProductionCalendarDayAdmin(admin.ModelAdmin[ProductionCalendarDay]):
     form = ProductionCalendarDayForm
@@ -439,13 +432,10 @@ class ProductionCalendarDayAdmin(admin.ModelAdmin[ProductionCalendarDay]):
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         year = timezone.localdate().year
         extra = {
-            "subtitle": gettext("Годы %(years)s поставляются с Hotline; здесь — годы, которые правил администратор.")
-            % {"years": ", ".join(str(y) for y in sorted(api.load_production_calendar().official_years))},
-            "title": format_html(
-                '{} — <a href="{}">{}</a>',
-                gettext("Производственный календарь РФ"),
-                reverse("admin:core_productioncalendarday_year", args=[year]),
-                gettext("нормы и особые дни %(year)s года") % {"year": year},
+            "this_year": year,
+            "year_page_url": reverse("admin:core_productioncalendarday_year", args=[year]),
+            "shipped_years": ", ".join(
+                str(y) for y in sorted(api.load_production_calendar(use_database=False).official_years)
             ),
         }
         return super().changelist_view(request, {**extra, **(extra_context or {})})
@@ -484,22 +474,20 @@ class ProductionCalendarDayAdmin(admin.ModelAdmin[ProductionCalendarDay]):
         kind_labels = {value: str(label) for value, label in DayKindChoices.choices}
         context = {
             **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "year": year,
             "title": gettext("Производственный календарь РФ, %(year)s") % {"year": year},
             "source": source % {"year": year},
             "norms": norms_table(api.production_norms(year)),
-            "days_title": gettext("Особые дни"),
-            "date_title": gettext("дата"),
-            "kind_title": gettext("вид дня"),
-            "note_title": gettext("примечание"),
             "days": [
                 {"date": d.date, "kind_label": kind_labels[d.kind.value], "note": d.note}
                 for d in production.days_of(year)
             ],
             "can_load": not edited and self.has_add_permission(request),
-            "load_title": gettext("Загрузить год в базу для правки"),
             "years": [
                 {"year": y, "url": reverse("admin:core_productioncalendarday_year", args=[y])}
                 for y in range(year - 2, year + 3)
+                if y != year
             ],
         }
-        return HttpResponse(_year_page().render(RequestContext(request, context)))
+        return TemplateResponse(request, "admin/core/productioncalendarday/year.html", context)

@@ -10,7 +10,9 @@ import time_machine
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
+from hotline.core.admin import week_summary
 from hotline.core.calendar import api, services
+from hotline.core.calendar.hours import parse_hours
 from hotline.core.models import AuditLog, BusinessCalendar, CalendarException, OutboxEvent, ProductionCalendarDay
 from hotline.core.tests.factories import AdminFactory
 
@@ -163,6 +165,16 @@ def test_changelist_queries_do_not_grow_with_calendars(
         response = admin_client.get("/admin/core/businesscalendar/")
     assert response.status_code == 200
     assert "Календарь 7" in response.content.decode()
+    assert "пн–пт 09:00-13:00, 14:00-18:00" in response.content.decode()
+
+
+def test_week_summary() -> None:
+    office = parse_hours("09:00-18:00")
+    assert week_summary((office,) * 5 + ((), ())) == "пн–пт 09:00-18:00"
+    assert week_summary((office, office, (), office, office, parse_hours("10:00-14:00"), ())) == (
+        "пн–вт 09:00-18:00; чт–пт 09:00-18:00; сб 10:00-14:00"
+    )
+    assert week_summary(((),) * 7) == ""
 
 
 def test_default_calendar_cannot_be_deleted_but_others_can(admin_client: Client) -> None:
@@ -213,7 +225,9 @@ def test_production_day_added_in_admin(admin_client: Client) -> None:
     response = admin_client.post(f"/admin/core/productioncalendarday/{row.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not ProductionCalendarDay.objects.filter(date=date(2028, 1, 10)).exists()
-    assert admin_client.get("/admin/core/productioncalendarday/").status_code == 200
+    page = admin_client.get("/admin/core/productioncalendarday/").content.decode()
+    assert "2023, 2024, 2025, 2026, 2027" in page  # the shipped years, named on the list page
+    assert "/admin/core/productioncalendarday/year/" in page
 
 
 def test_staff_without_rights_cannot_edit() -> None:
