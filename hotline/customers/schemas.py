@@ -5,6 +5,7 @@ Agents' notes and tags about a person are internal: a customer reading their own
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ import phonenumbers
 from ninja import Field, Schema
 
 from hotline.customers import permissions
-from hotline.customers.models import Contact, ContactPhone, Organisation
+from hotline.customers.models import Contact, ContactEmail, ContactPhone, Organisation
 
 
 def _sees_internal(context: Any) -> bool:
@@ -97,6 +98,31 @@ class ContactOut(Schema):
     @staticmethod
     def resolve_tags(obj: Contact, context: Any) -> list[str] | None:
         return [tag.name for tag in obj.tags.all()] if _sees_internal(context) else None
+
+
+def _primary_first[T: ContactPhone | ContactEmail](rows: Iterable[T]) -> list[T]:
+    return sorted(rows, key=lambda row: (not row.is_primary, row.pk))
+
+
+class ContactLookupOut(Schema):
+    """The screen-pop card: who is calling, from which organisation, how else to reach them."""
+
+    id: int
+    full_name: str
+    position: str
+    organisation: OrganisationBriefOut | None
+    phones: list[PhoneOut]
+    emails: list[EmailOut]
+    has_consent: bool
+    created_at: datetime
+
+    @staticmethod
+    def resolve_phones(obj: Contact) -> list[ContactPhone]:
+        return _primary_first(obj.phones.all())
+
+    @staticmethod
+    def resolve_emails(obj: Contact) -> list[ContactEmail]:
+        return _primary_first(obj.emails.all())
 
 
 class ContactDetailOut(ContactOut):

@@ -17,8 +17,8 @@ from hotline.customers.schemas import (
     ContactCreateIn,
     ContactDetailOut,
     ContactEraseIn,
+    ContactLookupOut,
     ContactMergeIn,
-    ContactOut,
     ContactPageOut,
     ContactUpdateIn,
     DuplicateOut,
@@ -69,7 +69,7 @@ def list_contacts(
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/lookup", response=list[ContactOut], summary="Поиск по номеру звонящего (screen-pop)")
+@router.get("/lookup", response=list[ContactLookupOut], summary="Поиск по номеру звонящего (screen-pop)")
 def lookup(request: HttpRequest, phone: str) -> list[Contact]:
     if not permissions.can_lookup_phone(request.user):
         raise Forbidden("Поиск по номеру доступен только сотрудникам")

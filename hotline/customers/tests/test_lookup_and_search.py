@@ -66,7 +66,7 @@ def test_lookup_prefetches_what_the_screen_pop_shows(
     ContactEmailFactory.create(contact=contact)
     contact.organisation = OrganisationFactory.create()
     contact.save()
-    with django_assert_num_queries(5):  # contacts+organisation, phones, emails, messengers, tags
+    with django_assert_num_queries(3):  # contacts+organisation, phones, emails
         (found,) = selectors.lookup_by_phone("89123456789")
         assert found.organisation is not None
         assert [p.e164 for p in found.phones.all()] == ["+79123456789"]
