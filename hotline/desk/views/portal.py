@@ -185,6 +185,7 @@ def rate(request: HttpRequest, ref: str) -> HttpResponse:
         except DomainError as exc:
             form_error(form, exc)
         else:
+            web_services.mark_seen(user=user, keys=[_seen_key(ticket.pk)])
             messages.success(request, _("Спасибо за оценку!"))
             return redirect("portal:detail", ref=ticket.number)
     return render(request, "portal/detail.html", _detail_context(request, ticket, rating_form=form), status=422)

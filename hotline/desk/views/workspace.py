@@ -57,11 +57,19 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     my_open_total = selectors.visible_tickets(user).filter(assignee_id=user.pk, status__in=OPEN).count()
     visible = selectors.visible_tickets(user)
-    recent = list(
+    rows = (
         TicketHistory.objects.filter(ticket__in=visible.values("pk"))
         .select_related("ticket", "actor")
-        .order_by("-at", "-id")[:12]
+        .order_by("-at", "-id")[:60]
     )
+    # One action writes a row per field it changed: show each action once.
+    recent, seen = [], set()
+    for row in rows:
+        key = (row.ticket_id, row.action, row.at.replace(microsecond=0))
+        if key not in seen:
+            seen.add(key)
+            recent.append(row)
+    recent = recent[:12]
     unassigned = visible.filter(status__in=OPEN, assignee__isnull=True).count()
     return render(
         request,

@@ -168,6 +168,32 @@ document.addEventListener("keydown", (e) => {
   }
 });
 
+/* ---------- file inputs ---------- */
+// The native "Choose files / No file chosen" is in the browser's language, not the page's:
+// a styled button in the page's language covers it, and the chosen names are listed beside it.
+function enhanceFiles(root = document) {
+  $$("input[type=file]:not([data-enhanced])", root).forEach((input) => {
+    input.dataset.enhanced = "1";
+    const wrap = document.createElement("span");
+    wrap.className = "file-pick";
+    input.parentNode.insertBefore(wrap, input);
+    const face = document.createElement("span");
+    face.className = "btn btn-sm";
+    face.setAttribute("aria-hidden", "true");
+    face.innerHTML = `<svg class="icon icon-sm" aria-hidden="true"><use href="${document.body.dataset.iconSprite}#paperclip"></use></svg>`;
+    face.append(" " + t("msgAttach", "Attach files"));
+    const names = document.createElement("span");
+    names.className = "file-names muted small";
+    names.textContent = t("msgNoFiles", "");
+    wrap.append(input, face, names);
+    input.addEventListener("change", () => {
+      const list = Array.from(input.files || []).map((f) => f.name);
+      names.textContent = list.length ? list.join(", ") : t("msgNoFiles", "");
+    });
+  });
+}
+document.addEventListener("htmx:load", (e) => enhanceFiles(e.detail.elt));
+
 /* ---------- bulk selection ---------- */
 document.addEventListener("change", (e) => {
   if (e.target.matches("[data-select-all]")) {
@@ -305,6 +331,7 @@ document.addEventListener("DOMContentLoaded", () => {
   // Presence first: its "live-open" listener must exist before the socket opens.
   initPresence();
   initLive();
+  enhanceFiles();
   $$("[data-autofocus]").forEach((el) => el.focus());
   // A dialog whose form came back with errors opens again, focused on the first invalid field.
   $$("dialog[data-open-on-load]").forEach((dlg) => {

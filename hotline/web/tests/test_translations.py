@@ -51,9 +51,16 @@ def test_english_is_complete_and_keeps_placeholders() -> None:
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext's xgettext is not installed")
 def test_catalog_covers_every_string_in_the_code(tmp_path: Path) -> None:
     """New UI strings must reach the English catalog: `./dev translations` updates it."""
+    # makemessages writes into any locale/ directory it meets in the tree, so it runs on a copy of
+    # the sources without one, against a copy of the catalogs.
     work = tmp_path / "locale"
     shutil.copytree(LOCALE, work)
-    root = Path(settings.BASE_DIR)
+    root = tmp_path / "src"
+    shutil.copytree(
+        Path(settings.BASE_DIR) / "hotline",
+        root / "hotline",
+        ignore=shutil.ignore_patterns("locale", "__pycache__", "static", "migrations"),
+    )
     subprocess.run(
         [sys.executable, "-c", MAKEMESSAGES, str(work)], cwd=root, check=True, capture_output=True, timeout=300
     )

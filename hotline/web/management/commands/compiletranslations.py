@@ -45,6 +45,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--check", action="store_true", help="fail if any .mo is missing or stale")
+        parser.add_argument(
+            "--drop-fuzzy",
+            action="store_true",
+            help="empty the guesses msgmerge marks fuzzy, so they show as untranslated instead of wrong",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -53,6 +58,14 @@ class Command(BaseCommand):
             raise CommandError("polib is not installed: run ./dev setup (dev dependencies)") from exc
         stale = []
         for po_path in catalogs():
+            if options["drop_fuzzy"]:
+                catalog = polib.pofile(str(po_path))
+                for entry in catalog.fuzzy_entries():
+                    entry.flags.remove("fuzzy")
+                    entry.previous_msgid = entry.previous_msgid_plural = None
+                    entry.msgstr = ""
+                    entry.msgstr_plural = dict.fromkeys(entry.msgstr_plural, "")
+                catalog.save()
             if options["check"]:
                 if not is_current(po_path):
                     stale.append(str(po_path))
