@@ -158,7 +158,7 @@ class Cluster:
 
         # Cleanup of a throwaway queue must never fail the test.
         with contextlib.suppress(Exception), Connection(self.broker, connect_timeout=3) as conn:
-            conn.default_channel.queue_delete(self.queue)
+            conn.default_channel.queue_delete(self.queue)  # type: ignore[attr-defined]
 
     def wait_until_ready(self) -> None:
         """Both workers consuming and both beats ticking (start-up takes seconds; slots before it do not count)."""

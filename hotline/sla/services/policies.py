@@ -88,7 +88,10 @@ def save_policy(
     name = " ".join((name or "").split())
     if not name or len(name) > NAME_MAX:
         raise ValidationFailed(f"Название — от 1 до {NAME_MAX} символов", field="name")
-    if SlaPolicy.objects.filter(name=name).exclude(pk=policy.pk if policy else None).exists():
+    same_name = SlaPolicy.objects.filter(name=name)
+    if policy is not None:
+        same_name = same_name.exclude(pk=policy.pk)
+    if same_name.exists():
         raise ValidationFailed(f"Политика «{name}» уже есть", field="name")
     targets = {
         field: _clean_target(value, field=field)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,15 +32,8 @@ from hotline.sla.tests.factories import SlaPolicyFactory
 MSK = ZoneInfo("Europe/Moscow")
 
 
-def _open(actor: User, contact: Contact, queue: Queue, **kwargs: object) -> Ticket:
-    return open_ticket(
-        actor=actor,
-        subject="Протечка",
-        channel=kwargs.pop("channel", Channel.PHONE),
-        contact=contact,
-        queue=queue,
-        **kwargs,  # type: ignore[arg-type]
-    )
+def _open(actor: User, contact: Contact, queue: Queue, **kwargs: Any) -> Ticket:
+    return open_ticket(actor=actor, subject="Протечка", channel=Channel.PHONE, contact=contact, queue=queue, **kwargs)
 
 
 # --- matching -----------------------------------------------------------------------------------------------------
@@ -248,18 +242,18 @@ def test_compliance_per_queue_agent_line_and_month(
     late = _open(operator, contact, line1, assignee=operator)
     time_machine.move_to(datetime(2025, 4, 1, 11, 0, tzinfo=MSK), tick=False)
     check_sla_timers()  # April's ticket is breached, unanswered yet
-    period = {"start": datetime(2025, 3, 1, tzinfo=MSK), "end": datetime(2025, 5, 1, tzinfo=MSK)}
-    [by_queue] = selectors.compliance(**period, group_by=["queue"])
+    start, end = datetime(2025, 3, 1, tzinfo=MSK), datetime(2025, 5, 1, tzinfo=MSK)
+    [by_queue] = selectors.compliance(start=start, end=end, group_by=["queue"])
     assert (by_queue.key, by_queue.total, by_queue.met, by_queue.breached) == ({"queue": line1.pk}, 4, 2, 2)
     assert by_queue.labels == {"queue": line1.name}
     assert by_queue.percent == 50.0
-    months = selectors.compliance(**period, group_by=["month", "agent"])
+    months = selectors.compliance(start=start, end=end, group_by=["month", "agent"])
     assert [(r.key["month"], r.key["agent"], r.met, r.breached) for r in months] == [
         ("2025-03", operator.pk, 2, 1),
         ("2025-04", operator.pk, 0, 1),
     ]
-    [line] = selectors.compliance(**period, group_by=["line"], kind=TimerKind.FIRST_RESPONSE)
+    [line] = selectors.compliance(start=start, end=end, group_by=["line"], kind=TimerKind.FIRST_RESPONSE)
     assert line.key == {"line": 1}
     assert late.pk
     with pytest.raises(ValidationFailed):
-        selectors.compliance(**period, group_by=["colour"])
+        selectors.compliance(start=start, end=end, group_by=["colour"])

@@ -192,7 +192,7 @@ def test_resolution_stops_timers_and_reopening_runs_it_on(
 
     time_machine.move_to(at(1000), tick=False)
     reopen_ticket(actor=operator, ticket=ticket, reason="Снова холодно")
-    resolution.refresh_from_db()
+    resolution = timer(ticket, TimerKind.RESOLUTION)
     assert resolution.status == TimerStatus.RUNNING
     assert resolution.decided_at is None  # met no longer: the work goes on
     assert resolution.due_at == at(1000 + 380)  # the time spent resolved does not count
