@@ -32,6 +32,10 @@ def _date_or_datetime(value: Any) -> date:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
+MAX_ID = 2**63 - 1
+# A row id: anything outside a bigint is no id (and would overflow the database's integer).
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
 DateOrDatetime = Annotated[
     date,
     PlainValidator(_date_or_datetime),
@@ -192,15 +196,15 @@ class TicketCreateIn(Schema):
     subject: str
     description: str = ""
     channel: Channel = Channel.API
-    contact_id: int | None = None
-    organisation_id: int | None = None
-    queue_id: int | None = None
-    category_id: int | None = None
+    contact_id: Id | None = None
+    organisation_id: Id | None = None
+    queue_id: Id | None = None
+    category_id: Id | None = None
     impact: Impact | None = None
     urgency: Urgency | None = None
     tags: list[str] = Field(default_factory=list)
     custom_fields: dict[str, Any] = Field(default_factory=dict)
-    assignee_id: int | None = None
+    assignee_id: Id | None = None
 
 
 class TicketUpdateIn(Schema):
@@ -212,12 +216,12 @@ class TicketFilters(Schema):
     # Repeat the parameter or separate with commas: ?status=new&status=open or ?status=new,open.
     status: list[str] = Field(default_factory=list, description="Статусы: new, open, pending_customer, …")
     open: bool = Field(default=False, description="Только незавершённые")
-    queue: int | None = None
+    queue: Id | None = None
     assignee: str | None = Field(default=None, pattern=r"^(me|none|\d+)$", description="id, me или none")
-    contact: int | None = None
-    organisation: int | None = None
+    contact: Id | None = None
+    organisation: Id | None = None
     priority: Priority | None = None
-    category: int | None = Field(default=None, description="Вместе с подкатегориями")
+    category: Id | None = Field(default=None, description="Вместе с подкатегориями")
     channel: Channel | None = None
     tag: str | None = Field(default=None, max_length=64)
     created_from: DateOrDatetime | None = None
@@ -240,7 +244,7 @@ class ReplyIn(Schema):
 
 
 class AssignIn(Schema):
-    assignee_id: int | None
+    assignee_id: Id | None
 
 
 class StatusIn(Schema):
@@ -250,11 +254,11 @@ class StatusIn(Schema):
 
 class EscalateIn(Schema):
     reason: str = ""
-    to_queue_id: int | None = None
+    to_queue_id: Id | None = None
 
 
 class TransferIn(Schema):
-    to_queue_id: int
+    to_queue_id: Id
     reason: str = ""
 
 
@@ -266,7 +270,7 @@ class PriorityIn(Schema):
 
 
 class CategoryIn(Schema):
-    category_id: int | None
+    category_id: Id | None
     custom_fields: dict[str, Any] | None = None
 
 
@@ -283,7 +287,7 @@ class MergeIn(Schema):
 
 
 class SplitIn(Schema):
-    message_ids: list[int]
+    message_ids: list[Id]
     subject: str
 
 
@@ -293,7 +297,7 @@ class LinkIn(Schema):
 
 
 class WatcherIn(Schema):
-    user_id: int | None = Field(default=None, description="Пусто — подписать себя")
+    user_id: Id | None = Field(default=None, description="Пусто — подписать себя")
 
 
 class ReasonIn(Schema):

@@ -14,7 +14,7 @@ from ninja import Router, Status
 from hotline.core.errors import NotFound
 from hotline.desk import selectors
 from hotline.desk.api import presenters
-from hotline.desk.api.common import ERRORS, actor, category_by_id, queue_by_id, user_by_id
+from hotline.desk.api.common import ERRORS, PathId, actor, category_by_id, queue_by_id, user_by_id
 from hotline.desk.models import Ticket, TicketLink
 from hotline.desk.schemas import (
     AssignIn,
@@ -173,7 +173,7 @@ def link(request: HttpRequest, ref: str, payload: LinkIn) -> Status[TicketLinkOu
 
 
 @router.delete("/tickets/{ref}/links/{link_id}", response={204: None, **ERRORS}, summary="Удалить связь")
-def unlink(request: HttpRequest, ref: str, link_id: int) -> Status[None]:
+def unlink(request: HttpRequest, ref: str, link_id: PathId) -> Status[None]:
     user = actor(request)
     ticket = selectors.get_ticket_for(user, ref)
     # The link must hang off the ticket in the path; the service checks who may remove it.
@@ -193,7 +193,7 @@ def add_watcher(request: HttpRequest, ref: str, payload: WatcherIn) -> TicketRes
 
 
 @router.delete("/tickets/{ref}/watchers/{user_id}", response=RESPONSE, summary="Отписать наблюдателя")
-def remove_watcher(request: HttpRequest, ref: str, user_id: int) -> TicketResponse:
+def remove_watcher(request: HttpRequest, ref: str, user_id: PathId) -> TicketResponse:
     user = actor(request)
     ticket = selectors.get_ticket_for(user, ref)
     relations.remove_watcher(actor=user, ticket=ticket, user=user_by_id(user_id, field="user_id"))

@@ -9,7 +9,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import Router
 
 from hotline.desk import selectors
-from hotline.desk.api.common import ERRORS, actor
+from hotline.desk.api.common import ERRORS, PathId, actor
 
 router = Router(tags=["attachments"])
 
@@ -30,7 +30,7 @@ def content_disposition(filename: str) -> str:
     url_name="attachment_download",
     summary="Скачать вложение",
 )
-def download(request: HttpRequest, attachment_id: int) -> FileResponse:
+def download(request: HttpRequest, attachment_id: PathId) -> FileResponse:
     attachment = selectors.get_attachment_for(actor(request), attachment_id)
     # Served as a download, never inline: an uploaded .html or .svg must not run in our origin.
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type or None)

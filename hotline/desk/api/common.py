@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
+from ninja import P, PathEx
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
@@ -16,10 +17,20 @@ from hotline.core.models import User
 from hotline.customers import selectors as customer_selectors
 from hotline.customers.models import Contact, Organisation
 from hotline.desk.models import Category, Queue
-from hotline.desk.schemas import ErrorOut
+from hotline.desk.schemas import MAX_ID, ErrorOut
+
+# An id in the path: out-of-range numbers are a 422, never a database overflow.
+PathId = PathEx[int, P(ge=1, le=MAX_ID)]
 
 # Documented on every operation; the bodies come from the handlers in hotline.api.
-ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
 
 
 def actor(request: HttpRequest) -> User:

@@ -346,3 +346,26 @@ def test_rating_refusals(customer: User, operator: User, ticket: Ticket) -> None
     refused(act(Api.token(customer), ticket, "rating", {"score": 9}), 422, "score")
     refused(act(Api.token(customer), ticket, "rating", {"score": "отлично"}), 422, "score")
     assert not SatisfactionRating.objects.exists()
+
+
+# ------------------------------------------------------------------ ids out of range
+
+
+@pytest.mark.parametrize(
+    ("method", "tail", "body", "field"),
+    [
+        ("post", "split", {"message_ids": [2**80], "subject": "x"}, "message_ids.0"),
+        ("post", "assign", {"assignee_id": 2**64}, "assignee_id"),
+        ("post", "transfer", {"to_queue_id": -1, "reason": "x"}, "to_queue_id"),
+        ("delete", f"links/{2**64}", None, "link_id"),
+        ("delete", "watchers/0", None, "user_id"),
+    ],
+)
+def test_ids_beyond_a_bigint_are_422_not_a_database_error(
+    operator: User, ticket: Ticket, method: str, tail: str, body: dict[str, Any] | None, field: str
+) -> None:
+    api = Api.session(operator)
+    path = f"/api/tickets/{ticket.number}/{tail}"
+    response = api.post(path, body) if method == "post" else api.delete(path)
+
+    refused(response, 422, field)
