@@ -11,6 +11,7 @@ from hotline.core.api_auth import default_auth
 from hotline.core.errors import DomainError
 from hotline.customers.api import router as customers_router
 from hotline.desk.api import router as desk_router
+from hotline.notify.api import router as notify_router
 
 api = NinjaAPI(
     title="Hotline API",
@@ -56,4 +57,5 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/contacts", customers_router)
 api.add_router("/organisations", "hotline.customers.api.organisations_router")
+api.add_router("/notifications", notify_router)
 api.add_router("/", desk_router)

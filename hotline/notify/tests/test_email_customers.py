@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from email.message import EmailMessage
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,34 +11,14 @@ from django.test import Client
 from hotline.core.models import User
 from hotline.customers.models import Contact
 from hotline.desk.choices import Status
-from hotline.desk.models import Queue, SatisfactionRating, Ticket
-from hotline.desk.services import messages, tickets, workflow
+from hotline.desk.models import Queue, SatisfactionRating
+from hotline.desk.services import messages, workflow
 from hotline.notify.models import DeliveryStatus, EmailDelivery
 from hotline.notify.tests.conftest import deliver
+from hotline.notify.tests.helpers import ids, open_ticket, text_of
 from hotline.notify.tests.loopback import SmtpServer
 
 pytestmark = pytest.mark.django_db
-
-
-def open_ticket(operator: User, contact: Contact, queue: Queue, subject: str = "Протекает крыша") -> Ticket:
-    return tickets.open_ticket(
-        actor=operator,
-        subject=subject,
-        description="Течёт с потолка в ванной",
-        channel="phone",
-        contact=contact,
-        queue=queue,
-    )
-
-
-def text_of(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content()).replace("\r\n", "\n")
-
-
-def ids(header: str | None) -> list[str]:
-    return re.findall(r"<([^>]+)>", header or "")
 
 
 def test_request_received_in_russian_from_the_queue_address(
