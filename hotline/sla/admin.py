@@ -54,7 +54,7 @@ class PolicyForm(ModelForm[SlaPolicy]):
         data = super().clean() or {}
         if self.errors or self.request is None:
             return data
-        values = {name: data.get(name) for name in self.fields}
+        values: dict[str, Any] = {name: data.get(name) for name in self.fields}
         for name in M2M_FIELDS:
             values[name] = list(values.get(name) or [])
         values["priorities"] = values.get("priorities") or []
@@ -108,7 +108,7 @@ class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
 
     def get_form(self, request: HttpRequest, obj: SlaPolicy | None = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.request = request
+        form.request = request  # type: ignore[attr-defined]
         return form
 
     def save_model(self, request: HttpRequest, obj: SlaPolicy, form: Any, change: bool) -> None:
@@ -116,12 +116,9 @@ class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
             return  # saved by the service in the form's clean()
         # The list's inline edits (order, active): through the service too, keeping the other values.
         try:
-            policies.save_policy(
-                actor=_actor(request),
-                policy=SlaPolicy.objects.get(pk=obj.pk),
-                **{field: getattr(obj, field) for field in _plain_fields()},
-                **{name: list(getattr(obj, name).all()) for name in M2M_FIELDS},
-            )
+            values: dict[str, Any] = {field: getattr(obj, field) for field in _plain_fields()}
+            values.update({name: list(getattr(obj, name).all()) for name in M2M_FIELDS})
+            policies.save_policy(actor=_actor(request), policy=SlaPolicy.objects.get(pk=obj.pk), **values)
         except DomainError as exc:
             self.message_user(request, exc.message, level=messages.ERROR)
 
