@@ -19,7 +19,7 @@ from hotline.intake.mail.charsets import decode_bytes, detect_and_decode
 _FOLD = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 # Lenient on purpose: whitespace inside the encoded text (folded by broken mailers) and any padding.
-_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([QqBb])\?(.*?)\?=", re.DOTALL)
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([QqBb])\?(.{0,500}?)\?=", re.DOTALL)
 _QP_HEX = re.compile(rb"=([0-9A-Fa-f]{2})")
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
 _RAW_8BIT = re.compile("[\udc80-\udcff]")

@@ -57,13 +57,42 @@ _CELL = re.compile(r"<t[dh]>")
 _BREAK = re.compile(r"<br>|</?(?:" + "|".join(sorted(_TEXT_STRUCTURE - {"br"})) + r")>")
 _TAG = re.compile(r"<[^>]*>")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Elements whose end tag may be left out close themselves, so they do not deepen the tree.
+_SELF_CLOSING = (
+    "p|li|td|th|tr|dt|dd|option|optgroup|tbody|thead|tfoot|colgroup|caption|rb|rt|rp|html|head|body|"
+    "br|img|hr|meta|input|link|wbr|col|area|base|source|embed|param|track|keygen|!"
+)
+_OPEN_TAG = re.compile(r"<(?!/|(?:" + _SELF_CLOSING + r")\b)[A-Za-z]")
+_CLOSE_TAG = re.compile(r"</(?!(?:" + _SELF_CLOSING + r")\b)[A-Za-z]")
+_MAX_OPEN = 2000
+_INVISIBLE_BLOCK = re.compile(r"<(script|style|title|head)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
+_BREAK_LOOSE = re.compile(r"<(?:br|/?(?:p|div|tr|li|h[1-6]|table|blockquote|pre|ul|ol|dl|dt|dd|hr))\b[^>]*>", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
+
+
+def _too_deep(html: str) -> bool:
+    # html5ever's work grows with the depth of open elements: 100 000 unclosed <div>s take minutes. Real mail
+    # nests a few dozen deep; a body that leaves thousands of elements open is read as plain tag-stripped text.
+    opened = len(_OPEN_TAG.findall(html))
+    if opened < _MAX_OPEN:
+        return False
+    return opened - len(_CLOSE_TAG.findall(html)) > _MAX_OPEN
+
+
+def _strip_tags(html: str) -> str:
+    text = _INVISIBLE_BLOCK.sub(" ", html)
+    text = _BREAK_LOOSE.sub("\n", text)
+    text = unescape(_TAG.sub("", text)).replace("\xa0", " ")
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
 def html_to_text(html: str) -> str:
     """The visible text of an HTML body, one line per block, whitespace collapsed as a browser would."""
     if not html:
         return ""
+    if _too_deep(html):
+        return _strip_tags(html)
     cleaned = _TEXT_CLEANER.clean(html)
     pieces = []
     for index, piece in enumerate(_PRE.split(cleaned)):
@@ -83,6 +112,8 @@ def sanitize_html(html: str) -> str:
     """HTML safe to show inside the agent UI: no scripts, styles, forms, event handlers or foreign schemes."""
     if not html:
         return ""
+    if _too_deep(html):
+        return "<div>" + text_to_html(_strip_tags(html)) + "</div>"
     return _DISPLAY_CLEANER.clean(html)
 
 

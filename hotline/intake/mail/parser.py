@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from email.generator import BytesGenerator
 from email.message import Message
 from email.parser import BytesParser
-from email.utils import collapse_rfc2231_value
+from email.utils import collapse_rfc2231_value, decode_params
 from functools import lru_cache
 from io import BytesIO
 from typing import Any
@@ -100,6 +100,7 @@ _NAME_BY_TYPE = {
 }
 _CID_WITH_EXTENSION = re.compile(r"^(.+?\.[A-Za-z0-9]{2,6})@")
 _CID_LOCAL = re.compile(r"^(.+?)@")
+_PLAUSIBLE_ADDRESS = re.compile(r'^(?:[^\s<>@",;]+|"[^"]*")@[^\s<>@",;]+$')
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 _TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 
@@ -208,7 +209,7 @@ def parse_message(raw: bytes | bytearray | memoryview) -> ParsedMail:
 
 
 def _unparseable(raw: bytes, exc: BaseException) -> ParsedMail:
-    text = decode_bytes(raw).text
+    text = _clean(decode_bytes(raw).text)
     return ParsedMail(
         raw=raw,
         text=text if text.strip() else NO_VISIBLE_CONTENT,
@@ -255,12 +256,16 @@ class _MessageReader:
         self.failed_recipients: list[str] = []
         self.parts_seen = 0
         self.generated_cids = 0
+        # Detected once from the message's raw 8-bit headers; part headers (file names) are read with it.
+        self.raw_charset: str | None = None
 
     # ------------------------------------------------------------ message level
 
     def read(self, message: Message, depth: int) -> ParsedMail:
         headers = [(name, value) for name, value in message.raw_items()]
         raw_charset = detect_raw_header_charset([v for _n, v in headers if has_raw_8bit(v)])
+        if depth == 0 or self.raw_charset is None:
+            self.raw_charset = raw_charset
         first: dict[str, str] = {}
         for name, value in headers:
             first.setdefault(name.lower(), value)
@@ -272,6 +277,10 @@ class _MessageReader:
                 break
         if sender is None or not sender.email:
             self.warnings.append(_("В письме нет адреса отправителя."))
+        elif not _PLAUSIBLE_ADDRESS.match(sender.email):
+            self.warnings.append(
+                _("Адрес отправителя «%(address)s» не похож на адрес e-mail.") % {"address": sender.email}
+            )
 
         result = ParsedMail(
             raw=self.raw,
@@ -314,6 +323,7 @@ class _MessageReader:
             if name in ("NoBoundaryInMultipartDefect", "StartBoundaryNotFoundDefect", "CloseBoundaryNotFoundDefect"):
                 self.warnings.append(_("Структура письма повреждена (%(defect)s).") % {"defect": name})
         result.warnings = _unique(self.warnings)
+        _scrub(result)
         return result
 
     def _finish_body(self, result: ParsedMail, segments: list[_Segment]) -> None:
@@ -483,7 +493,7 @@ class _MessageReader:
     # ------------------------------------------------------------ leaves
 
     def _is_file(self, part: Message) -> bool:
-        return _disposition(part) == "attachment" or bool(_filename(part))
+        return _disposition(part) == "attachment" or bool(_filename(part, self.raw_charset))
 
     def _text_segment(self, part: Message, content_type: str) -> _Segment | None:
         data = _payload_bytes(part)
@@ -558,7 +568,7 @@ class _MessageReader:
         return attachment
 
     def _attachment_name(self, part: Message, content_type: str, rfc822_subject: str) -> str:
-        name = _filename(part)
+        name = _filename(part, self.raw_charset)
         if not name:
             location = unfold(str(part.get("content-location") or "")).strip()
             tail = location.rsplit("/", 1)[-1]
@@ -596,6 +606,38 @@ class _MessageReader:
 
 
 # ---------------------------------------------------------------- helpers
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(value: str) -> str:
+    """``value`` without lone surrogates: raw 8-bit bytes kept by the parser, or UTF-7's unpaired halves."""
+    if value.isascii() or _SURROGATE.search(value) is None:
+        return value
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", value)
+
+
+def _scrub(result: ParsedMail) -> None:
+    """Make every string of the result valid Unicode, so it can be stored and printed as UTF-8."""
+    for name in ("from_email", "from_display_name", "subject", "text", "message_id", "in_reply_to"):
+        setattr(result, name, _clean(getattr(result, name)))
+    result.auto_submitted_reason = _clean(result.auto_submitted_reason)
+    if result.html is not None:
+        result.html = _clean(result.html)
+    result.references = [_clean(v) for v in result.references]
+    result.failed_recipients = [_clean(v) for v in result.failed_recipients]
+    result.warnings = [_clean(v) for v in result.warnings]
+    for field_name in ("to", "cc", "reply_to"):
+        addresses = getattr(result, field_name)
+        setattr(result, field_name, [Address(_clean(a.email), _clean(a.display_name)) for a in addresses])
+    for attachment in result.attachments:
+        attachment.filename = _clean(attachment.filename)
+        attachment.content_type = _clean(attachment.content_type)
+        attachment.content_id = _clean(attachment.content_id)
+        attachment.charset = _clean(attachment.charset) if attachment.charset else attachment.charset
 
 
 def _nfc(text: str) -> str:
@@ -647,16 +689,28 @@ def _disposition(part: Message) -> str:
     return raw.split(";", 1)[0].strip().lower()
 
 
-def _filename(part: Message) -> str:
-    try:
-        name = part.get_filename()
-    except (ValueError, TypeError, IndexError, AttributeError, KeyError, LookupError):
-        name = None
-    if not name:
-        name = _param(part, "name")
-    if not name:
-        return ""
-    return _nfc(decode_header(str(name)))
+def _filename(part: Message, raw_charset: str | None = None) -> str:
+    """The part's file name: Content-Disposition ``filename``, else Content-Type ``name``, decoded."""
+    disposition, content_type = _raw_header(part, "content-disposition"), _raw_header(part, "content-type")
+    if has_raw_8bit(disposition) or has_raw_8bit(content_type):
+        # The modern policy turns raw 8-bit bytes into U+FFFD; read the raw header to detect their charset.
+        name = _raw_param(disposition, "filename") or _raw_param(content_type, "name")
+    else:
+        try:
+            name = part.get_filename() or _param(part, "name")
+        except (ValueError, TypeError, IndexError, AttributeError, KeyError, LookupError):
+            name = _param(part, "name")
+    return _nfc(decode_header(str(name), raw_charset=raw_charset)) if name else ""
+
+
+def _raw_param(value: str, wanted: str) -> str:
+    """One parameter of a raw structured header (RFC 2231 continuations included), bytes left as they came."""
+    pieces = re.findall(r';\s*([^;=\s]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;]*)', unfold(value))
+    params = decode_params([("", ""), *((name.lower(), raw.strip()) for name, raw in pieces)])
+    for name, raw in params[1:]:
+        if name == wanted:
+            return collapse_rfc2231_value(raw).strip()
+    return ""
 
 
 def _content_id(part: Message) -> str:

@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from argparse import ArgumentParser
@@ -53,6 +54,9 @@ class Command(BaseCommand):
         raw = _read(options["file"])
         parsed = parse_message(raw)
         text = json.dumps(parsed.as_dict(), ensure_ascii=False, indent=None if options["compact"] else 2)
+        # The JSON is UTF-8 whatever the locale says (cron and containers often run with LANG=C).
+        if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout.encoding.lower().replace("-", "") != "utf8":
+            sys.stdout.reconfigure(encoding="utf-8")
         self.stdout.write(text)
 
 
