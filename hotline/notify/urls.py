@@ -12,4 +12,6 @@ urlpatterns = [
     path("preferences/", views.preference_page, name="preferences"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("rate/<str:token>/", views.rate, name="rate"),
+    path("ticket/<str:ref>/mail/", views.ticket_mail, name="ticket_mail"),
+    path("mail/<int:pk>/retry/", views.retry_mail, name="retry_mail"),
 ]

@@ -19,12 +19,15 @@ from hotline.core import roles
 from hotline.core.errors import Conflict, NotFound, ValidationFailed
 from hotline.core.models import User
 from hotline.customers.models import Contact
+from hotline.desk import permissions
+from hotline.desk import selectors as desk_selectors
 from hotline.desk.choices import Status
 from hotline.desk.models import SatisfactionRating, Ticket
 from hotline.desk.services.rating import COMMENT_MAX, rate_ticket
 from hotline.notify import links, selectors
 from hotline.notify.kinds import Channel
-from hotline.notify.services import inapp, preferences
+from hotline.notify.models import EmailDelivery
+from hotline.notify.services import inapp, preferences, sending
 
 BELL_SIZE = 10
 
@@ -182,3 +185,38 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _mail_log(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    user = _actor(request)
+    return render(
+        request,
+        "notify/_ticket_mail.html",
+        {
+            "ticket": ticket,
+            "deliveries": selectors.ticket_mail_log(user, ticket),
+            "can_retry": permissions.can_work_on_ticket(user, ticket),
+        },
+    )
+
+
+@agent_required
+def ticket_mail(request: HttpRequest, ref: str) -> HttpResponse:
+    """The mail sent about a ticket and whether it went (htmx partial for the ticket page)."""
+    return _mail_log(request, desk_selectors.get_ticket_for(_actor(request), ref))
+
+
+@agent_required
+@require_POST
+def retry_mail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a failed mail about a ticket again now; the ticket's agents may ask for it."""
+    user = _actor(request)
+    row = EmailDelivery.objects.filter(pk=pk, ticket__isnull=False).first()
+    if row is None or row.ticket is None:
+        raise NotFound("Письмо не найдено")
+    ticket = desk_selectors.get_ticket_for(user, row.ticket.pk)
+    if not permissions.can_work_on_ticket(user, ticket):
+        raise PermissionDenied
+    sending.retry_email(actor=user, row=row)
+    sending.send_emails([row.pk])
+    return _mail_log(request, ticket)
