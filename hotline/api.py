@@ -58,4 +58,5 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/contacts", customers_router)
 api.add_router("/organisations", "hotline.customers.api.organisations_router")
 api.add_router("/notifications", notify_router)
+api.add_router("/sla", "hotline.sla.api.router")
 api.add_router("/", desk_router)
