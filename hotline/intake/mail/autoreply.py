@@ -91,7 +91,7 @@ def classify(
         return AutoVerdict(True, False, "subject")
     if _SUBJECT_BOUNCE.match(subject or "") and (from_daemon or headers.get("return-path", "").strip() == "<>"):
         return AutoVerdict(True, True, "bounce subject")
-    if from_daemon:
+    if from_email.lower().startswith(("mailer-daemon@", "mail-daemon@", "mailerdaemon@")):
         return AutoVerdict(True, False, "from " + from_email)
     return AutoVerdict(False, False)
 

@@ -464,6 +464,32 @@ def test_uuencoded_attachment() -> None:
     assert [(a.filename, a.content) for a in parsed.attachments] == [("notes.txt", b"hello")]
 
 
+def test_files_uuencoded_into_the_text_are_extracted() -> None:
+    raw = message("Смотрите файл.\r\n\r\nbegin 644 notes.txt\r\n%:&5L;&\\`\r\n`\r\nend\r\n\r\nИванов")
+
+    parsed = parse_message(raw)
+
+    assert parsed.text == "Смотрите файл.\n\nИванов"
+    assert [(a.filename, a.content_type, a.content) for a in parsed.attachments] == [
+        ("notes.txt", "text/plain", b"hello")
+    ]
+
+
+def test_meeting_invitation_alternative_is_an_attachment() -> None:
+    raw = multipart(
+        "alternative",
+        [
+            part("Встреча в 10:00", "Content-Type: text/plain; charset=utf-8"),
+            part("BEGIN:VCALENDAR\r\nEND:VCALENDAR", "Content-Type: text/calendar; method=REQUEST"),
+        ],
+    )
+
+    parsed = parse_message(raw)
+
+    assert parsed.text == "Встреча в 10:00"
+    assert [(a.filename, a.content_type) for a in parsed.attachments] == [("calendar.ics", "text/calendar")]
+
+
 def test_message_with_only_an_attachment_has_no_visible_text() -> None:
     raw = message(b64(b"%PDF"), content_type='application/pdf; name="scan.pdf"', cte="base64")
 
