@@ -79,11 +79,17 @@ def asgi_server(transactional_db: None, settings: Any) -> Iterator[str]:
     from channels.routing import ProtocolTypeRouter
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
     from django.core.asgi import get_asgi_application
+    from django.db import connections
 
     from hotline.asgi import websocket_app
 
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
     settings.DEBUG = False
+    # The server's worker threads each open a connection; closing them after every request lets
+    # the test database be dropped at the end (PostgreSQL refuses while sessions remain).
+    db_settings = connections.settings["default"]
+    kept_max_age = db_settings.get("CONN_MAX_AGE", 0)
+    db_settings["CONN_MAX_AGE"] = 0
     app = ProtocolTypeRouter(
         {
             "http": ASGIStaticFilesHandler(get_asgi_application()),
@@ -103,6 +109,7 @@ def asgi_server(transactional_db: None, settings: Any) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    db_settings["CONN_MAX_AGE"] = kept_max_age
 
 
 class Screens:
@@ -111,6 +118,8 @@ class Screens:
     def __init__(self, name: str) -> None:
         self.dir = ARTIFACTS / name
         self.dir.mkdir(parents=True, exist_ok=True)
+        for old in self.dir.glob("*.png"):
+            old.unlink()
         self.n = 0
 
     def shot(self, page: Any, name: str, *, full_page: bool = False) -> Path:

@@ -191,6 +191,21 @@ def test_call_escalate_resolve_rate(new_page: Any, screens: Screens) -> None:
     boss.goto("/desk/tickets/?status=")
     expect(boss.locator("table.table")).to_contain_text(ticket.number)
     screens.shot(boss, "queue")
+    boss.locator("input[name=ticket_ids]").nth(1).check()
+    boss.locator("input[name=ticket_ids]").nth(2).check()
+    expect(boss.locator("[data-bulk-bar]")).to_contain_text("Выбрано: 2")
+    screens.shot(boss, "queue-bulk-actions")
+    boss.keyboard.press("Escape")
+    boss.locator("body").press("/")
+    expect(boss.locator("#global-search")).to_be_focused()
+    boss.keyboard.type("+7 912 345 67 89", delay=10)
+    suggestion = boss.locator("#search-suggest").get_by_role("option", name=re.compile("Иванова Анна"))
+    expect(suggestion).to_be_visible()
+    screens.shot(boss, "global-search")
+    suggestion.click()
+    expect(boss.get_by_role("heading", name="Иванова Анна Сергеевна")).to_be_visible()
+    expect(boss.locator("main")).to_contain_text("Нет горячей воды в квартире 45")  # the interaction history
+    screens.shot(boss, "contact-card")
     boss.goto("/desk/team/")
     expect(boss.locator("#load-table")).to_contain_text("Смирнов")
     screens.shot(boss, "team-load")
@@ -230,7 +245,7 @@ def test_portal_sign_up_and_submit(new_page: Any, screens: Screens) -> None:
     screens.shot(page, "portal-request-submitted-phone", full_page=True)
 
 
-def test_language_switch_and_english(new_page: Any) -> None:
+def test_language_switch_and_english(new_page: Any, screens: Screens) -> None:
     _world()
     page = new_page()
     login(page, "operator")
@@ -239,3 +254,10 @@ def test_language_switch_and_english(new_page: Any) -> None:
     assert User.objects.get(username="operator").language == "en"
     page.goto("/desk/tickets/")
     expect(page.get_by_role("heading", name="Tickets")).to_be_visible()
+    page.goto("/desk/new/")
+    expect(page.get_by_label("Caller's phone, name or e-mail")).to_be_focused()
+    page.keyboard.type("Иванова", delay=10)
+    expect(page.get_by_role("option", name=re.compile("Иванова Анна"))).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("#caller")).to_contain_text("1 open ticket already")
+    screens.shot(page, "new-request-english")

@@ -182,3 +182,28 @@ def test_portal_sign_up(client: Client, line1: Queue) -> None:
     again = client.post("/portal/signup/", form)
     assert again.status_code == 422
     assert "уже есть" in again.content.decode()
+
+
+def test_custom_fields_of_the_category(agent: Client, operator: User, line1: Queue) -> None:
+    from hotline.desk.tests.factories import CategoryFactory, CustomFieldDefinitionFactory
+
+    category = CategoryFactory.create(name="Счётчики")
+    CustomFieldDefinitionFactory.create(
+        category=category, key="flat", label="Квартира", field_type="integer", required=True
+    )
+    inputs = agent.get("/desk/new/fields/", {"category": category.pk}).content.decode()
+    assert 'name="cf_flat"' in inputs
+    form = {"subject": "Показания", "channel": "phone", "impact": 2, "urgency": 2, "category": category.pk}
+    missing = agent.post("/desk/new/", form)
+    assert missing.status_code == 422
+    assert "Квартира" in missing.content.decode()
+    done = agent.post("/desk/new/", {**form, "cf_flat": "45"})
+    assert done.status_code == 302
+    ticket = Ticket.objects.get(subject="Показания")
+    assert ticket.custom_fields == {"flat": 45}
+    refused = agent.post(f"/desk/t/{ticket.number}/fields/", {"cf_flat": "сорок"})
+    assert refused.status_code == 422
+    assert 'value="сорок"' in refused.content.decode()
+    agent.post(f"/desk/t/{ticket.number}/fields/", {"cf_flat": "46"})
+    ticket.refresh_from_db()
+    assert ticket.custom_fields == {"flat": 46}

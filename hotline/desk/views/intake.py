@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db.models import Count, F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +23,7 @@ from hotline.desk import selectors
 from hotline.desk.choices import OPEN_STATUSES
 from hotline.desk.forms import NewContactForm, NewTicketForm
 from hotline.desk.services import tickets as ticket_services
+from hotline.desk.views import fields
 from hotline.desk.views.common import actor, agent_required, form_error, render_form
 
 LOOKUP_LIMIT = 8
@@ -54,6 +56,8 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     user = actor(request)
     form = NewTicketForm(request.POST or None, request.FILES or None)
     contact = _contact_or_none(request, request.POST.get("contact_id") or request.GET.get("contact"))  # type: ignore[arg-type]
+    cf_values = fields.posted_values(request.POST)
+    cf_errors: dict[str, str] = {}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -68,22 +72,41 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 impact=data["impact"],
                 urgency=data["urgency"],
                 attachments=data["attachments"],
+                custom_fields=cf_values or None,
                 idempotency_key=request.POST.get("idempotency_key") or None,
             )
         except DomainError as exc:
-            form_error(form, exc)
+            about_field = fields.error_for(exc)
+            if about_field:
+                cf_errors[about_field[0]] = about_field[1]
+                form.add_error(None, _("Проверьте дополнительные поля"))
+            else:
+                form_error(form, exc)
         else:
             messages.success(request, _("Заявка %(number)s создана") % {"number": ticket.number})
             return redirect("desk:ticket", ref=ticket.number)
+    form.fields["category"].widget.attrs.update(
+        {"hx-get": reverse("desk:custom_fields"), "hx-trigger": "change", "hx-target": "#custom-fields",
+         "hx-swap": "outerHTML"}
+    )  # fmt: skip
+    category = fields.category_from(request, request.POST.get("category"))
     context: dict[str, Any] = {
         "nav_section": "new",
         "form": form,
+        "cf_fields": fields.field_rows(category, cf_values, cf_errors),
         "contact_form": NewContactForm(),
         "initial_query": request.GET.get("q", ""),
     }
     if contact is not None:
         context.update(_caller_context(request, contact))
     return render_form(request, "desk/new_ticket.html", context)
+
+
+@agent_required
+def custom_fields(request: HttpRequest) -> HttpResponse:
+    """The inputs of the chosen category's custom fields, swapped in when the category changes."""
+    category = fields.category_from(request, request.GET.get("category"))
+    return render(request, "desk/partials/custom_fields.html", {"cf_fields": fields.field_rows(category)})
 
 
 @agent_required

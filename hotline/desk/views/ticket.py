@@ -40,6 +40,7 @@ from hotline.desk.models import Message, Queue, SatisfactionRating, Ticket, Tick
 from hotline.desk.services import assignment, escalation, relations, tickets, workflow
 from hotline.desk.services import messages as message_services
 from hotline.desk.services.workflow import allowed_statuses
+from hotline.desk.views import fields
 from hotline.desk.views.common import actor, agent_required, form_error
 from hotline.desk.views.queue import agent_choices
 
@@ -154,6 +155,7 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **bound: Any) -> dict[s
         "merge_form": MergeForm(),
         "link_form": LinkForm(),
         "split_form": SplitForm(message_choices=[(m.pk, _message_label(m)) for m in public]),
+        "cf_fields": fields.field_rows(ticket.category, ticket.custom_fields),
         "editor_mode": "reply",
         "open_dialog": "",
     }
@@ -322,6 +324,28 @@ def assign(request: HttpRequest, ref: str) -> HttpResponse:
     return _run(
         request, ref, AssignForm, "assign_form", act, form_kwargs=lambda user, _t: {"agents": agent_choices(user)}
     )
+
+
+@require_POST
+@agent_required
+def custom_fields(request: HttpRequest, ref: str) -> HttpResponse:
+    user = actor(request)
+    ticket = _get(request, ref)
+    values = fields.posted_values(request.POST)
+    try:
+        tickets.set_custom_fields(actor=user, ticket=ticket, values=values)
+    except DomainError as exc:
+        about_field = fields.error_for(exc)
+        errors = {about_field[0]: about_field[1]} if about_field else {}
+        if not about_field:
+            messages.error(request, exc.message)
+        ticket = selectors.get_ticket_for(user, ticket.pk)
+        context = ticket_context(
+            request, ticket, cf_fields=fields.field_rows(ticket.category, values, errors), open_dialog="fields-dialog"
+        )
+        return render(request, "desk/ticket.html", context, status=422)
+    messages.success(request, _("Дополнительные поля сохранены"))
+    return redirect("desk:ticket", ref=ticket.number)
 
 
 @require_POST

@@ -19,10 +19,12 @@ const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
 const t = (key, fallback) => (document.body?.dataset?.[key] ?? fallback);
 
+const NOT_TEXT = new Set(["checkbox", "radio", "button", "submit", "reset", "file", "range", "color"]);
 function isTyping(el) {
   if (!el) return false;
   const tag = el.tagName;
-  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
+  if (tag === "INPUT") return !NOT_TEXT.has(el.type);
+  return tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
 }
 
 /* ---------- toasts ---------- */
@@ -151,6 +153,8 @@ document.addEventListener("keydown", (e) => {
   if (!input) return;
   const box = document.getElementById(input.dataset.listbox);
   if (!box) return;
+  // In the caller lookup Enter only ever picks: it must not submit the half-filled request.
+  if (e.key === "Enter" && input.dataset.enter === "pick-only") e.preventDefault();
   const options = $$("[role=option]", box);
   if (!options.length) return;
   let idx = options.findIndex((o) => o.getAttribute("aria-selected") === "true");
