@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.core import roles
 from hotline.core.errors import NotFound, ValidationFailed
@@ -73,7 +74,7 @@ def get_ticket_for(actor: Any, ticket_ref: int | str, *, for_update: bool = Fals
     """
     ticket_id = parse_ticket_ref(ticket_ref)
     if ticket_id is None:
-        raise NotFound("Заявка не найдена")
+        raise NotFound(_("Заявка не найдена"))
     tickets = visible_tickets(actor).filter(pk=ticket_id)
     if for_update:
         tickets = tickets.select_for_update(of=("self",))
@@ -81,7 +82,7 @@ def get_ticket_for(actor: Any, ticket_ref: int | str, *, for_update: bool = Fals
         tickets = tickets.select_related("queue", "assignee", "contact", "organisation", "category", "merged_into")
     ticket = tickets.first()
     if ticket is None:
-        raise NotFound("Заявка не найдена")
+        raise NotFound(_("Заявка не найдена"))
     return ticket
 
 
@@ -116,7 +117,7 @@ def list_tickets(
         statuses = [status] if isinstance(status, str) else list(status)
         unknown = [s for s in statuses if s not in Status.values]
         if unknown:
-            raise ValidationFailed(f"Неизвестный статус «{unknown[0]}»", field="status")
+            raise ValidationFailed(_("Неизвестный статус «%(unknown)s»") % {"unknown": unknown[0]}, field="status")
         tickets = tickets.filter(status__in=statuses)
     if open_only:
         tickets = tickets.filter(status__in=list(OPEN_STATUSES))
@@ -181,7 +182,7 @@ def list_messages(actor: Any, ticket: Ticket) -> list[Message]:
         NotFound: the actor may not see the ticket.
     """
     if not permissions.can_view_ticket(actor, ticket):
-        raise NotFound("Заявка не найдена")
+        raise NotFound(_("Заявка не найдена"))
     messages = Message.objects.filter(ticket_id=ticket.pk)
     if not permissions.can_view_internal(actor):
         messages = messages.filter(is_internal=False)
@@ -205,7 +206,7 @@ def get_attachment_for(actor: Any, attachment_id: int) -> Attachment:
         attachments = attachments.filter(message__is_internal=False)
     attachment = attachments.first()
     if attachment is None:
-        raise NotFound("Файл не найден")
+        raise NotFound(_("Файл не найден"))
     return attachment
 
 
@@ -236,7 +237,7 @@ def ticket_history(actor: Any, ticket: Ticket) -> QuerySet[TicketHistory]:
         NotFound: the actor may not see the ticket.
     """
     if not permissions.can_view_ticket(actor, ticket):
-        raise NotFound("Заявка не найдена")
+        raise NotFound(_("Заявка не найдена"))
     history = TicketHistory.objects.filter(ticket_id=ticket.pk).select_related("actor").order_by("at", "pk")
     if not permissions.can_view_internal(actor):
         history = history.filter(action__in=CUSTOMER_HISTORY_ACTIONS, field__in=["", "status"])

@@ -7,6 +7,7 @@ import datetime
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.core import roles
 from hotline.core.errors import Conflict, Forbidden, ValidationFailed
@@ -98,14 +99,16 @@ def assign_ticket(*, actor: User | None, ticket: Ticket, assignee: User | None) 
         return ticket
     if not _member_agent(ticket.queue_id, assignee):
         raise ValidationFailed(
-            f"{assignee.display_name} не состоит в очереди «{ticket.queue.name}»", field="assignee_id"
+            _("%(name)s не состоит в очереди «%(queue)s»")
+            % {"name": assignee.display_name, "queue": ticket.queue.name},
+            field="assignee_id",
         )
     if (
         actor is not None
         and ticket.assignee_id not in (None, actor.pk)
         and not permissions.can_manage_assignment(actor, ticket)
     ):
-        raise Forbidden("Заявку ведёт другой сотрудник; переназначить её может руководитель очереди")
+        raise Forbidden(_("Заявку ведёт другой сотрудник; переназначить её может руководитель очереди"))
     _apply_assignment(actor=actor, ticket=ticket, assignee=assignee)
     return ticket
 
@@ -120,7 +123,7 @@ def take_ticket(*, actor: User, ticket: Ticket) -> Ticket:
     """
     ensure_can_work(actor, ticket)
     if not _member_agent(ticket.queue_id, actor):
-        raise Forbidden(f"Взять заявку могут сотрудники очереди «{ticket.queue.name}»")
+        raise Forbidden(_("Взять заявку могут сотрудники очереди «%(queue)s»") % {"queue": ticket.queue.name})
     ensure_not_final(ticket)
     now = timezone.now()
     # The WHERE clause is the arbiter: of concurrent takers only one row update succeeds.
@@ -135,9 +138,12 @@ def take_ticket(*, actor: User, ticket: Ticket) -> Ticket:
     if not won:
         holder = ticket.assignee
         if holder is not None:
-            raise Conflict(f"Заявку {ticket.number} уже взял(а) {holder.display_name}", field="assignee_id")
+            raise Conflict(
+                _("Заявку %(number)s уже взял(а) %(name)s") % {"number": ticket.number, "name": holder.display_name},
+                field="assignee_id",
+            )
         ensure_not_final(ticket)
-        raise Conflict(f"Заявка {ticket.number} изменилась, обновите страницу")
+        raise Conflict(_("Заявка %(number)s изменилась, обновите страницу") % {"number": ticket.number})
     if previous_id == actor.pk:
         return ticket
     QueueMembership.objects.filter(queue_id=ticket.queue_id, user_id=actor.pk).update(last_assigned_at=now)
@@ -161,7 +167,7 @@ def unassign_ticket(*, actor: User | None, ticket: Ticket) -> Ticket:
     if ticket.assignee_id is None:
         return ticket
     if actor is not None and ticket.assignee_id != actor.pk and not permissions.can_manage_assignment(actor, ticket):
-        raise Forbidden("Вернуть в очередь чужую заявку может руководитель очереди")
+        raise Forbidden(_("Вернуть в очередь чужую заявку может руководитель очереди"))
     _apply_assignment(actor=actor, ticket=ticket, assignee=None)
     return ticket
 

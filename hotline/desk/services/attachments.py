@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 
 from hotline.core.errors import ValidationFailed
 from hotline.desk.models import Attachment, Message
@@ -31,8 +32,8 @@ class CheckedFile:
 
 def _human_size(n: int) -> str:
     if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.0f} МБ"
-    return f"{n // 1024} КБ" if n >= 1024 else f"{n} байт"
+        return _("%(n).0f МБ") % {"n": n / (1024 * 1024)}
+    return _("%(n)d КБ") % {"n": n // 1024} if n >= 1024 else _("%(n)d байт") % {"n": n}
 
 
 def clean_file_name(raw: str) -> str:
@@ -67,11 +68,16 @@ def check_files(files: Iterable[Any], *, field: str = "attachments") -> list[Che
         name = clean_file_name(getattr(upload, "name", "") or "")
         blocked = _blocked_extension(name)
         if blocked is not None:
-            raise ValidationFailed(f"Файлы типа {blocked} не принимаются: «{name}»", field=where)
+            raise ValidationFailed(
+                _("Файлы типа %(blocked)s не принимаются: «%(value)s»") % {"blocked": blocked, "value": name},
+                field=where,
+            )
         declared = getattr(upload, "size", None)
         if declared is not None and declared > limit:
             raise ValidationFailed(
-                f"Файл «{name}» больше допустимого ({_human_size(limit)})", field=where, code="file_too_large"
+                _("Файл «%(value)s» больше допустимого (%(limit)s)") % {"value": name, "limit": _human_size(limit)},
+                field=where,
+                code="file_too_large",
             )
         digest = hashlib.sha256()
         parts: list[bytes] = []
@@ -84,12 +90,14 @@ def check_files(files: Iterable[Any], *, field: str = "attachments") -> list[Che
             size += len(data)
             if size > limit:
                 raise ValidationFailed(
-                    f"Файл «{name}» больше допустимого ({_human_size(limit)})", field=where, code="file_too_large"
+                    _("Файл «%(value)s» больше допустимого (%(limit)s)") % {"value": name, "limit": _human_size(limit)},
+                    field=where,
+                    code="file_too_large",
                 )
             digest.update(data)
             parts.append(data)
         if size == 0:
-            raise ValidationFailed(f"Файл «{name}» пустой", field=where)
+            raise ValidationFailed(_("Файл «%(value)s» пустой") % {"value": name}, field=where)
         content_type = (getattr(upload, "content_type", None) or "").split(";")[0].strip().lower()
         if not content_type or content_type == "application/octet-stream":
             content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
 
 from hotline.core import audit, roles
 from hotline.core.errors import Conflict, Forbidden, ValidationFailed
@@ -20,7 +21,7 @@ PATH_MAX = 255
 
 def _ensure_admin(actor: User | None) -> None:
     if actor is not None and not roles.is_admin(actor):
-        raise Forbidden("Категории настраивает администратор")
+        raise Forbidden(_("Категории настраивает администратор"))
 
 
 @transaction.atomic
@@ -43,20 +44,20 @@ def save_category(
     _ensure_admin(actor)
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("Укажите название категории", field="name")
+        raise ValidationFailed(_("Укажите название категории"), field="name")
     if len(name) > NAME_MAX:
-        raise ValidationFailed(f"Название не длиннее {NAME_MAX} символов", field="name")
+        raise ValidationFailed(_("Название не длиннее %(value)s символов") % {"value": NAME_MAX}, field="name")
     if category is not None and category.pk is not None:
         category = Category.objects.select_for_update().get(pk=category.pk)
     if parent is not None:
         parent = Category.objects.get(pk=parent.pk)
         if category is not None and category.pk is not None and f"/{category.pk}/" in parent.path:
-            raise ValidationFailed("Категорию нельзя вложить в саму себя или в её подкатегорию", field="parent_id")
+            raise ValidationFailed(_("Категорию нельзя вложить в саму себя или в её подкатегорию"), field="parent_id")
     siblings = Category.objects.filter(parent=parent, name=name)
     if category is not None and category.pk is not None:
         siblings = siblings.exclude(pk=category.pk)
     if siblings.exists():
-        raise ValidationFailed(f"Категория «{name}» здесь уже есть", field="name")
+        raise ValidationFailed(_("Категория «%(value)s» здесь уже есть") % {"value": name}, field="name")
 
     creating = category is None or category.pk is None
     if category is None:
@@ -72,10 +73,10 @@ def save_category(
         with transaction.atomic():
             category.save()
     except IntegrityError as exc:  # a concurrent save took the name first
-        raise ValidationFailed(f"Категория «{name}» здесь уже есть", field="name") from exc
+        raise ValidationFailed(_("Категория «%(value)s» здесь уже есть") % {"value": name}, field="name") from exc
     new_path = f"{parent.path if parent is not None else '/'}{category.pk}/"
     if len(new_path) > PATH_MAX:
-        raise ValidationFailed("Слишком глубокая вложенность категорий", field="parent_id")
+        raise ValidationFailed(_("Слишком глубокая вложенность категорий"), field="parent_id")
     if new_path != category.path:
         category.path = new_path
         category.save(update_fields=["path"])
@@ -100,7 +101,7 @@ def _move_subtree(old_path: str, new_path: str) -> None:
     if descendants.exists():
         longest = max(len(p) for p in descendants.values_list("path", flat=True))
         if longest - len(old_path) + len(new_path) > PATH_MAX:
-            raise ValidationFailed("Слишком глубокая вложенность категорий", field="parent_id")
+            raise ValidationFailed(_("Слишком глубокая вложенность категорий"), field="parent_id")
         descendants.update(path=Concat(Value(new_path), Substr("path", len(old_path) + 1)))
 
 
@@ -128,18 +129,20 @@ def save_custom_field(
     _ensure_admin(actor)
     key = (key or "").strip()
     if not key or slugify(key).replace("-", "_") != key.lower() or key != key.lower():
-        raise ValidationFailed("Ключ: латинские буквы, цифры и «_», например serial_number", field="key")
+        raise ValidationFailed(_("Ключ: латинские буквы, цифры и «_», например serial_number"), field="key")
     label = (label or "").strip()
     if not label:
-        raise ValidationFailed("Укажите подпись поля", field="label")
+        raise ValidationFailed(_("Укажите подпись поля"), field="label")
     if field_type not in CustomFieldType.values:
-        raise ValidationFailed(f"Тип поля: одно из {', '.join(CustomFieldType.values)}", field="field_type")
+        raise ValidationFailed(
+            _("Тип поля: одно из %(allowed)s") % {"allowed": ", ".join(CustomFieldType.values)}, field="field_type"
+        )
     choices = list(choices or [])
     if field_type == CustomFieldType.CHOICE and not choices:
-        raise ValidationFailed("Для поля-списка задайте варианты", field="choices")
+        raise ValidationFailed(_("Для поля-списка задайте варианты"), field="choices")
     ancestors = [int(p) for p in category.path.strip("/").split("/") if p and int(p) != category.pk]
     if CustomFieldDefinition.objects.filter(category_id__in=ancestors, key=key).exists():
-        raise Conflict(f"Поле «{key}» уже определено в родительской категории", field="key")
+        raise Conflict(_("Поле «%(key)s» уже определено в родительской категории") % {"key": key}, field="key")
     definition, created = CustomFieldDefinition.objects.update_or_create(
         category=category,
         key=key,

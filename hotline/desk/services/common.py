@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.core import audit
 from hotline.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -32,7 +33,7 @@ def lock_ticket(ticket: Ticket) -> Ticket:
 def ensure_can_view(actor: User | None, ticket: Ticket) -> None:
     """Raises NotFound when the actor may not see the ticket (the same answer as a missing one)."""
     if actor is not None and not permissions.can_view_ticket(actor, ticket):
-        raise NotFound("Заявка не найдена")
+        raise NotFound(_("Заявка не найдена"))
 
 
 def ensure_can_work(actor: User | None, ticket: Ticket) -> None:
@@ -46,15 +47,21 @@ def ensure_can_work(actor: User | None, ticket: Ticket) -> None:
         return
     ensure_can_view(actor, ticket)
     if not permissions.can_work_on_ticket(actor, ticket):
-        raise Forbidden("Изменять заявку могут сотрудники её очереди")
+        raise Forbidden(_("Изменять заявку могут сотрудники её очереди"))
 
 
 def ensure_not_final(ticket: Ticket) -> None:
     """Closed and cancelled tickets are records: reopen first to change them."""
     if ticket.merged_into_id is not None:
-        raise Conflict(f"Заявка объединена с {format_ticket_number(ticket.merged_into_id)}; работайте в ней")
+        raise Conflict(
+            _("Заявка объединена с %(merged_into_id)s; работайте в ней")
+            % {"merged_into_id": format_ticket_number(ticket.merged_into_id)}
+        )
     if ticket.status in FINAL_STATUSES:
-        raise Conflict(f"Заявка {ticket.number} {Status(ticket.status).label}; чтобы изменить её, откройте её снова")
+        raise Conflict(
+            _("Заявка %(number)s %(status)s; чтобы изменить её, откройте её снова")
+            % {"number": ticket.number, "status": Status(ticket.status).label}
+        )
 
 
 def _text(value: Any) -> str:

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from hotline.core.contact_points import normalize_email, parse_phone
 from hotline.core.errors import ValidationFailed
 from hotline.desk.choices import CustomFieldType
@@ -61,26 +63,28 @@ def clean_value(definition: CustomFieldDefinition, value: Any) -> Any:
     label = definition.label
     if kind == CustomFieldType.TEXT:
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise ValidationFailed(f"«{label}»: нужен текст", field=field)
+            raise ValidationFailed(_("«%(value)s»: нужен текст") % {"value": label}, field=field)
         text = str(value).strip()
         if len(text) > TEXT_MAX:
-            raise ValidationFailed(f"«{label}»: не длиннее {TEXT_MAX} символов", field=field)
+            raise ValidationFailed(
+                _("«%(value)s»: не длиннее %(value2)s символов") % {"value": label, "value2": TEXT_MAX}, field=field
+            )
         return text
     if kind == CustomFieldType.INTEGER:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         if isinstance(value, str) and _INTEGER.match(value.strip()):
             return int(value.strip())
-        raise ValidationFailed(f"«{label}»: нужно целое число", field=field)
+        raise ValidationFailed(_("«%(value)s»: нужно целое число") % {"value": label}, field=field)
     if kind == CustomFieldType.DECIMAL:
         if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-            raise ValidationFailed(f"«{label}»: нужно число", field=field)
+            raise ValidationFailed(_("«%(value)s»: нужно число") % {"value": label}, field=field)
         try:
             number = Decimal(str(value).strip().replace(",", ".").replace(" ", ""))
         except InvalidOperation as exc:
-            raise ValidationFailed(f"«{label}»: нужно число", field=field) from exc
+            raise ValidationFailed(_("«%(value)s»: нужно число") % {"value": label}, field=field) from exc
         if not number.is_finite():
-            raise ValidationFailed(f"«{label}»: нужно число", field=field)
+            raise ValidationFailed(_("«%(value)s»: нужно число") % {"value": label}, field=field)
         # Kept as a string: JSON floats would turn 0.1 into 0.1000000000000000055.
         return str(number)
     if kind == CustomFieldType.DATE:
@@ -95,27 +99,32 @@ def clean_value(definition: CustomFieldDefinition, value: Any) -> Any:
                     return datetime.datetime.strptime(text, fmt).date().isoformat()
                 except ValueError:
                     continue
-        raise ValidationFailed(f"«{label}»: нужна дата (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)", field=field)
+        raise ValidationFailed(_("«%(value)s»: нужна дата (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)") % {"value": label}, field=field)
     if kind == CustomFieldType.BOOLEAN:
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             return value.strip().lower() in _TRUE
-        raise ValidationFailed(f"«{label}»: нужно «да» или «нет»", field=field)
+        raise ValidationFailed(_("«%(value)s»: нужно «да» или «нет»") % {"value": label}, field=field)
     if kind == CustomFieldType.CHOICE:
         allowed = _choice_values(definition)
         if str(value) not in allowed or isinstance(value, bool):
-            raise ValidationFailed(f"«{label}»: выберите одно из: {', '.join(allowed)}", field=field)
+            raise ValidationFailed(
+                _("«%(value)s»: выберите одно из: %(allowed)s") % {"value": label, "allowed": ", ".join(allowed)},
+                field=field,
+            )
         return str(value)
     if kind == CustomFieldType.PHONE:
         if not isinstance(value, str):
-            raise ValidationFailed(f"«{label}»: нужен номер телефона", field=field)
+            raise ValidationFailed(_("«%(value)s»: нужен номер телефона") % {"value": label}, field=field)
         return str(parse_phone(value, field=field))
     if kind == CustomFieldType.EMAIL:
         if not isinstance(value, str):
-            raise ValidationFailed(f"«{label}»: нужен адрес e-mail", field=field)
+            raise ValidationFailed(_("«%(value)s»: нужен адрес e-mail") % {"value": label}, field=field)
         return normalize_email(value, field=field)
-    raise ValidationFailed(f"«{label}»: неизвестный тип поля {kind}", field=field)
+    raise ValidationFailed(
+        _("«%(value)s»: неизвестный тип поля %(kind)s") % {"value": label, "kind": kind}, field=field
+    )
 
 
 def _is_blank(value: Any) -> bool:
@@ -135,14 +144,24 @@ def validate_custom_fields(category: Category | None, values: Mapping[str, Any] 
     definitions = definitions_for(category)
     for key in values:
         if key not in definitions:
-            where = f"категории «{category.name}»" if category is not None else "заявки без категории"
-            raise ValidationFailed(f"Поле «{key}» не определено для {where}", field=f"custom_fields.{key}")
+            where = (
+                _("категории «%(name)s»") % {"name": category.name}
+                if category is not None
+                else _("заявки без категории")
+            )
+            raise ValidationFailed(
+                _("Поле «%(key)s» не определено для %(where)s") % {"key": key, "where": where},
+                field=f"custom_fields.{key}",
+            )
     cleaned: dict[str, Any] = {}
     for key, definition in definitions.items():
         value = values.get(key)
         if _is_blank(value):
             if definition.required:
-                raise ValidationFailed(f"Заполните поле «{definition.label}»", field=f"custom_fields.{key}")
+                raise ValidationFailed(
+                    _("Заполните поле «%(definition)s»") % {"definition": definition.label},
+                    field=f"custom_fields.{key}",
+                )
             continue
         cleaned[key] = clean_value(definition, value)
     return cleaned

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.core.errors import Conflict, ValidationFailed
 from hotline.core.events import publish
@@ -44,7 +45,7 @@ def next_line_queue(queue: Queue) -> Queue | None:
 def _reason(reason: str, message: str) -> str:
     cleaned = require_reason(reason, message=message)
     if len(cleaned) > REASON_MAX:
-        raise ValidationFailed(f"Причина не длиннее {REASON_MAX} символов", field="reason")
+        raise ValidationFailed(_("Причина не длиннее %(value)s символов") % {"value": REASON_MAX}, field="reason")
     return cleaned
 
 
@@ -75,27 +76,33 @@ def escalate_ticket(*, actor: User | None, ticket: Ticket, reason: str, to_queue
     lock_ticket(ticket)
     ensure_can_work(actor, ticket)
     ensure_not_final(ticket)
-    reason = _reason(reason, "Укажите причину эскалации")
+    reason = _reason(reason, _("Укажите причину эскалации"))
     current = ticket.queue
     if to_queue is None:
         target = next_line_queue(current)
         if target is None:
             if current.line_level is None:
-                raise Conflict(f"Для отдела «{current.name}» не задана очередь эскалации; используйте передачу")
-            raise Conflict(f"Заявка уже на {current.line_level}-й линии — выше эскалировать некуда")
+                raise Conflict(
+                    _("Для отдела «%(current)s» не задана очередь эскалации; используйте передачу")
+                    % {"current": current.name}
+                )
+            raise Conflict(
+                _("Заявка уже на %(line_level)s-й линии — выше эскалировать некуда")
+                % {"line_level": current.line_level}
+            )
     else:
         target = to_queue
         if not target.is_active:
-            raise ValidationFailed(f"Очередь «{target.name}» отключена", field="to_queue_id")
+            raise ValidationFailed(_("Очередь «%(target)s» отключена") % {"target": target.name}, field="to_queue_id")
         if target.pk == current.pk:
-            raise ValidationFailed("Заявка уже в этой очереди", field="to_queue_id")
+            raise ValidationFailed(_("Заявка уже в этой очереди"), field="to_queue_id")
         is_configured = current.escalation_queue_id == target.pk
         is_higher = (
             target.line_level is not None and current.line_level is not None and target.line_level > current.line_level
         )
         if not (is_configured or is_higher):
             raise ValidationFailed(
-                "Эскалация — на линию выше; в отдел или на ту же линию заявку передают", field="to_queue_id"
+                _("Эскалация — на линию выше; в отдел или на ту же линию заявку передают"), field="to_queue_id"
             )
     from_queue = _move(actor=actor, ticket=ticket, to_queue=target)
     ticket.escalation_level += 1
@@ -137,11 +144,11 @@ def transfer_ticket(*, actor: User | None, ticket: Ticket, to_queue: Queue, reas
     lock_ticket(ticket)
     ensure_can_work(actor, ticket)
     ensure_not_final(ticket)
-    reason = _reason(reason, "Укажите причину передачи")
+    reason = _reason(reason, _("Укажите причину передачи"))
     if not to_queue.is_active:
-        raise ValidationFailed(f"Очередь «{to_queue.name}» отключена", field="to_queue_id")
+        raise ValidationFailed(_("Очередь «%(to_queue)s» отключена") % {"to_queue": to_queue.name}, field="to_queue_id")
     if to_queue.pk == ticket.queue_id:
-        raise ValidationFailed("Заявка уже в этой очереди", field="to_queue_id")
+        raise ValidationFailed(_("Заявка уже в этой очереди"), field="to_queue_id")
     from_queue = _move(actor=actor, ticket=ticket, to_queue=to_queue)
     log_change(
         ticket=ticket,

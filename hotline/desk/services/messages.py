@@ -10,6 +10,7 @@ from typing import Any
 import nh3
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.core import roles
 from hotline.core.errors import Conflict, Forbidden, ValidationFailed
@@ -57,7 +58,7 @@ def _bodies(body_text: str, body_html: str) -> tuple[str, str]:
     clean_html = sanitize_html(body_html or "")
     text = (body_text or "").strip() or (html_to_text(clean_html) if clean_html else "")
     if len(text) > BODY_MAX or len(clean_html) > BODY_MAX:
-        raise ValidationFailed(f"Сообщение не длиннее {BODY_MAX} символов", field="body_text")
+        raise ValidationFailed(_("Сообщение не длиннее %(value)s символов") % {"value": BODY_MAX}, field="body_text")
     return text, clean_html
 
 
@@ -89,14 +90,14 @@ def _customer_author(actor: User | None, ticket: Ticket, author_contact: Contact
         ensure_can_view(actor, ticket)
         own = permissions.contact_of(actor)
         if own is None:
-            raise Forbidden("У вашей учётной записи нет профиля клиента")
+            raise Forbidden(_("У вашей учётной записи нет профиля клиента"))
         return own
     if actor is not None:
         # An agent may log what a customer said (a call, a letter on paper): then it is theirs.
         return author_contact
     contact = author_contact or ticket.contact
     if contact is None:
-        raise ValidationFailed("Укажите автора сообщения", field="author_contact_id")
+        raise ValidationFailed(_("Укажите автора сообщения"), field="author_contact_id")
     return contact
 
 
@@ -123,7 +124,9 @@ def add_reply(
         Conflict: the ticket is closed or cancelled (the customer should open a new one).
     """
     if channel is not None and channel not in Channel.values:
-        raise ValidationFailed(f"Канал: одно из {', '.join(Channel.values)}", field="channel")
+        raise ValidationFailed(
+            _("Канал: одно из %(allowed)s") % {"allowed": ", ".join(Channel.values)}, field="channel"
+        )
     external_id = (external_id or "").strip()[:EXTERNAL_ID_MAX]
     customer = _customer_author(actor, ticket, author_contact)
     if customer is not None:
@@ -138,9 +141,11 @@ def add_reply(
     text, clean_html = _bodies(body_text, body_html)
     files = check_files(attachments)
     if not text and not files:
-        raise ValidationFailed("Напишите сообщение или приложите файл", field="body_text")
+        raise ValidationFailed(_("Напишите сообщение или приложите файл"), field="body_text")
     if customer is not None and ticket.status in (Status.CLOSED, Status.CANCELLED):
-        raise Conflict(f"Заявка {ticket.number} закрыта; создайте новую заявку", field="ticket_id")
+        raise Conflict(
+            _("Заявка %(number)s закрыта; создайте новую заявку") % {"number": ticket.number}, field="ticket_id"
+        )
     if customer is None:
         ensure_not_final(ticket)
 
@@ -200,7 +205,7 @@ def add_note(
     text, clean_html = _bodies(body_text, body_html)
     files = check_files(attachments)
     if not text and not files:
-        raise ValidationFailed("Напишите комментарий или приложите файл", field="body_text")
+        raise ValidationFailed(_("Напишите комментарий или приложите файл"), field="body_text")
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.NOTE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from hotline.core import audit, roles
 from hotline.core.errors import Forbidden, ValidationFailed
@@ -15,7 +16,7 @@ def clean_level(value: object, *, field: str, choices: type[Impact] | type[Urgen
     """Raises: ValidationFailed — not one of the scale's values."""
     if isinstance(value, bool) or not isinstance(value, int) or value not in choices.values:
         allowed = ", ".join(f"{v} ({label})" for v, label in choices.choices)
-        raise ValidationFailed(f"Допустимые значения: {allowed}", field=field)
+        raise ValidationFailed(_("Допустимые значения: %(allowed)s") % {"allowed": allowed}, field=field)
     return value
 
 
@@ -36,7 +37,7 @@ def set_priority_rule(*, actor: User, impact: int, urgency: int, priority: int |
         ValidationFailed: a value is off its scale.
     """
     if not roles.is_admin(actor):
-        raise Forbidden("Матрицу приоритетов настраивает администратор")
+        raise Forbidden(_("Матрицу приоритетов настраивает администратор"))
     impact = clean_level(impact, field="impact", choices=Impact)
     urgency = clean_level(urgency, field="urgency", choices=Urgency)
     if priority is None:
@@ -50,6 +51,8 @@ def set_priority_rule(*, actor: User, impact: int, urgency: int, priority: int |
         )
         return None
     priority = clean_level(priority, field="priority", choices=Priority)
-    rule, _ = PriorityRule.objects.update_or_create(impact=impact, urgency=urgency, defaults={"priority": priority})
+    rule, _created = PriorityRule.objects.update_or_create(
+        impact=impact, urgency=urgency, defaults={"priority": priority}
+    )
     audit.record(actor=actor, action=AuditLog.Action.UPDATE, obj=rule, changes={"priority": priority})
     return rule

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.core.errors import Conflict, Forbidden, ValidationFailed
 from hotline.core.events import publish
@@ -33,23 +34,23 @@ def rate_ticket(*, actor: User | None, ticket: Ticket, score: int, comment: str 
     if actor is not None:
         ensure_can_view(actor, ticket)
         if not permissions.is_ticket_requester(actor, ticket):
-            raise Forbidden("Оценить заявку может только её автор")
+            raise Forbidden(_("Оценить заявку может только её автор"))
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-        raise ValidationFailed("Оценка — целое число от 1 до 5", field="score")
+        raise ValidationFailed(_("Оценка — целое число от 1 до 5"), field="score")
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
-        raise ValidationFailed(f"Комментарий не длиннее {COMMENT_MAX} символов", field="comment")
+        raise ValidationFailed(_("Комментарий не длиннее %(value)s символов") % {"value": COMMENT_MAX}, field="comment")
     if ticket.status not in (Status.RESOLVED, Status.CLOSED) or ticket.merged_into_id is not None:
-        raise Conflict("Оценить можно решённую или закрытую заявку", field="score")
+        raise Conflict(_("Оценить можно решённую или закрытую заявку"), field="score")
     if SatisfactionRating.objects.filter(ticket=ticket).exists():
-        raise Conflict("Заявка уже оценена", field="score")
+        raise Conflict(_("Заявка уже оценена"), field="score")
     try:
         with transaction.atomic():
             rating = SatisfactionRating.objects.create(
                 ticket=ticket, score=score, comment=comment, contact_id=ticket.contact_id, created_at=timezone.now()
             )
     except IntegrityError as exc:
-        raise Conflict("Заявка уже оценена", field="score") from exc
+        raise Conflict(_("Заявка уже оценена"), field="score") from exc
     log_change(
         ticket=ticket,
         actor=actor,

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.core import roles
-from hotline.core.errors import Conflict, NotFound, ValidationFailed
+from hotline.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hotline.core.events import publish
 from hotline.core.models import AuditLog, User
 from hotline.desk import permissions
@@ -46,7 +47,7 @@ def merge_tickets(*, actor: User | None, source: Ticket, target: Ticket) -> Tick
         Conflict: either ticket is closed, cancelled or already merged.
     """
     if source.pk == target.pk:
-        raise ValidationFailed("Заявку нельзя объединить саму с собой", field="target_id")
+        raise ValidationFailed(_("Заявку нельзя объединить саму с собой"), field="target_id")
     _lock_pair(source, target)
     ensure_can_work(actor, source)
     ensure_can_work(actor, target)
@@ -111,10 +112,10 @@ def split_ticket(*, actor: User | None, ticket: Ticket, message_ids: Sequence[in
     subject = clean_subject(subject)
     wanted = list(dict.fromkeys(int(i) for i in message_ids))
     if not wanted:
-        raise ValidationFailed("Выберите сообщения для новой заявки", field="message_ids")
+        raise ValidationFailed(_("Выберите сообщения для новой заявки"), field="message_ids")
     messages = list(Message.objects.filter(ticket=ticket, pk__in=wanted).order_by("created_at", "pk"))
     if len(messages) != len(wanted):
-        raise ValidationFailed("Часть сообщений не относится к этой заявке", field="message_ids")
+        raise ValidationFailed(_("Часть сообщений не относится к этой заявке"), field="message_ids")
     now = timezone.now()
     first_public = next((m for m in messages if not m.is_internal), messages[0])
     child = Ticket.objects.create(
@@ -181,9 +182,11 @@ def link_tickets(*, actor: User | None, source: Ticket, target: Ticket, kind: st
         Conflict: the link exists already.
     """
     if kind not in LinkKind.values:
-        raise ValidationFailed(f"Тип связи: одно из {', '.join(LinkKind.values)}", field="kind")
+        raise ValidationFailed(
+            _("Тип связи: одно из %(allowed)s") % {"allowed": ", ".join(LinkKind.values)}, field="kind"
+        )
     if source.pk == target.pk:
-        raise ValidationFailed("Заявку нельзя связать саму с собой", field="target_id")
+        raise ValidationFailed(_("Заявку нельзя связать саму с собой"), field="target_id")
     ensure_can_work(actor, source)
     ensure_can_view(actor, target)
     existing = TicketLink.objects.filter(source=source, target=target, kind=kind)
@@ -193,12 +196,18 @@ def link_tickets(*, actor: User | None, source: Ticket, target: Ticket, kind: st
             Q(source=source, target=target) | Q(source=target, target=source), kind=kind
         )
     if existing.exists():
-        raise Conflict(f"Заявки {source.number} и {target.number} уже связаны", field="target_id")
+        raise Conflict(
+            _("Заявки %(number)s и %(number2)s уже связаны") % {"number": source.number, "number2": target.number},
+            field="target_id",
+        )
     try:
         with transaction.atomic():
             link = TicketLink.objects.create(source=source, target=target, kind=kind, created_by=actor)
     except IntegrityError as exc:
-        raise Conflict(f"Заявки {source.number} и {target.number} уже связаны", field="target_id") from exc
+        raise Conflict(
+            _("Заявки %(number)s и %(number2)s уже связаны") % {"number": source.number, "number2": target.number},
+            field="target_id",
+        ) from exc
     label = LinkKind(kind).label
     log_change(ticket=source, actor=actor, action="linked", changes={"link": ("", f"{label} {target.number}")})
     log_change(ticket=target, actor=actor, action="linked", changes={"link": ("", f"{source.number} {label}")})
@@ -220,11 +229,11 @@ def unlink_tickets(*, actor: User | None, link_id: int) -> None:
         actor is not None
         and not (permissions.can_view_ticket(actor, link.source) or permissions.can_view_ticket(actor, link.target))
     ):
-        raise NotFound("Связь не найдена")
+        raise NotFound(_("Связь не найдена"))
     if actor is not None and not (
         permissions.can_work_on_ticket(actor, link.source) or permissions.can_work_on_ticket(actor, link.target)
     ):
-        ensure_can_work(actor, link.source)
+        raise Forbidden(_("Удалить связь могут сотрудники очереди одной из заявок"))
     description = f"{LinkKind(link.kind).label} {link.target.number}"
     link.delete()
     log_change(ticket=link.source, actor=actor, action="unlinked", changes={"link": (description, "")})
@@ -243,7 +252,7 @@ def add_watcher(*, actor: User | None, ticket: Ticket, user: User) -> None:
     """
     ensure_can_work(actor, ticket)
     if not (user.is_active and roles.is_agent(user)):
-        raise ValidationFailed("Наблюдателем может быть только сотрудник", field="user_id")
+        raise ValidationFailed(_("Наблюдателем может быть только сотрудник"), field="user_id")
     if ticket.watchers.filter(pk=user.pk).exists():
         return
     ticket.watchers.add(user)

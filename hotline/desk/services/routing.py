@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from hotline.core.errors import ValidationFailed
 from hotline.customers.models import Organisation
 from hotline.desk.models import Category, Queue, RoutingRule
@@ -69,6 +71,6 @@ def route_ticket(
     queue = default_queue()
     if queue is None:
         raise ValidationFailed(
-            "Не удалось выбрать очередь: ни одно правило не подошло и нет очереди по умолчанию", field="queue_id"
+            _("Не удалось выбрать очередь: ни одно правило не подошло и нет очереди по умолчанию"), field="queue_id"
         )
     return Route(queue=queue, rule=None)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.core import roles
 from hotline.core.errors import Conflict, Forbidden, ValidationFailed
@@ -44,16 +45,18 @@ def clean_subject(subject: str) -> str:
     """Raises: ValidationFailed — empty or too long (field="subject")."""
     text = " ".join((subject or "").split())
     if not text:
-        raise ValidationFailed("Укажите тему заявки", field="subject")
+        raise ValidationFailed(_("Укажите тему заявки"), field="subject")
     if len(text) > SUBJECT_MAX:
-        raise ValidationFailed(f"Тема не длиннее {SUBJECT_MAX} символов", field="subject")
+        raise ValidationFailed(_("Тема не длиннее %(value)s символов") % {"value": SUBJECT_MAX}, field="subject")
     return text
 
 
 def clean_description(description: str) -> str:
     text = (description or "").strip()
     if len(text) > DESCRIPTION_MAX:
-        raise ValidationFailed(f"Описание не длиннее {DESCRIPTION_MAX} символов", field="description")
+        raise ValidationFailed(
+            _("Описание не длиннее %(value)s символов") % {"value": DESCRIPTION_MAX}, field="description"
+        )
     return text
 
 
@@ -71,11 +74,14 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
         if not name:
             continue
         if len(name) > TAG_MAX:
-            raise ValidationFailed(f"Метка «{name[:20]}…» длиннее {TAG_MAX} символов", field="tags")
+            raise ValidationFailed(
+                _("Метка «%(value)s…» длиннее %(value2)s символов") % {"value": name[:20], "value2": TAG_MAX},
+                field="tags",
+            )
         if name not in result:
             result.append(name)
     if len(result) > TAGS_PER_TICKET:
-        raise ValidationFailed(f"Не больше {TAGS_PER_TICKET} меток на заявке", field="tags")
+        raise ValidationFailed(_("Не больше %(value)s меток на заявке") % {"value": TAGS_PER_TICKET}, field="tags")
     return result
 
 
@@ -83,19 +89,23 @@ def _tag_objects(names: Sequence[str]) -> list[Tag]:
     existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
     for name in names:
         if name not in existing:
-            existing[name], _ = Tag.objects.get_or_create(name=name)
+            existing[name], _created = Tag.objects.get_or_create(name=name)
     return [existing[name] for name in names]
 
 
 def _clean_channel(channel: str) -> str:
     if channel not in Channel.values:
-        raise ValidationFailed(f"Канал: одно из {', '.join(Channel.values)}", field="channel")
+        raise ValidationFailed(
+            _("Канал: одно из %(allowed)s") % {"allowed": ", ".join(Channel.values)}, field="channel"
+        )
     return channel
 
 
 def _active_category(category: Category | None) -> Category | None:
     if category is not None and not category.is_active:
-        raise ValidationFailed(f"Категория «{category.name}» отключена", field="category_id")
+        raise ValidationFailed(
+            _("Категория «%(category)s» отключена") % {"category": category.name}, field="category_id"
+        )
     return category
 
 
@@ -114,7 +124,7 @@ def _claim_idempotency_key(*, actor: User, key: str, request_hash: str) -> Ticke
     """
     key = key.strip()
     if not key or len(key) > 200:
-        raise ValidationFailed("Idempotency-Key: от 1 до 200 символов", field="idempotency_key")
+        raise ValidationFailed(_("Idempotency-Key: от 1 до 200 символов"), field="idempotency_key")
     try:
         with transaction.atomic():
             IdempotencyKey.objects.create(user=actor, scope=IDEMPOTENCY_SCOPE, key=key, request_hash=request_hash)
@@ -124,11 +134,11 @@ def _claim_idempotency_key(*, actor: User, key: str, request_hash: str) -> Ticke
         return None
     first = IdempotencyKey.objects.get(user=actor, scope=IDEMPOTENCY_SCOPE, key=key)
     if first.request_hash != request_hash:
-        raise Conflict("Этот ключ идемпотентности уже использован для другого запроса", field="idempotency_key")
+        raise Conflict(_("Этот ключ идемпотентности уже использован для другого запроса"), field="idempotency_key")
     ticket_id = first.result.get("ticket_id")
     ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
     if ticket is None:
-        raise Conflict("Первый запрос с этим ключом не создал заявку", field="idempotency_key")
+        raise Conflict(_("Первый запрос с этим ключом не создал заявку"), field="idempotency_key")
     return ticket
 
 
@@ -165,16 +175,16 @@ def open_ticket(
     mailbox = (mailbox or "").strip()[:254]
     is_customer = actor is not None and roles.is_customer(actor)
     if actor is not None and not is_customer and not roles.is_agent(actor):
-        raise Forbidden("Создавать заявки могут сотрудники и клиенты")
+        raise Forbidden(_("Создавать заявки могут сотрудники и клиенты"))
     if is_customer:
         own = permissions.contact_of(actor)
         if own is None:
-            raise Forbidden("У вашей учётной записи нет профиля клиента; обратитесь в поддержку")
+            raise Forbidden(_("У вашей учётной записи нет профиля клиента; обратитесь в поддержку"))
         if contact is not None and contact.pk != own.pk:
-            raise ValidationFailed("Клиент создаёт заявки только от своего имени", field="contact_id")
+            raise ValidationFailed(_("Клиент создаёт заявки только от своего имени"), field="contact_id")
         for name, value in (("queue_id", queue), ("assignee_id", assignee)):
             if value is not None:
-                raise ValidationFailed("Это поле заполняет поддержка", field=name)
+                raise ValidationFailed(_("Это поле заполняет поддержка"), field=name)
         contact = own
     if contact is not None and contact.merged_into_id is not None:
         # A merged duplicate is kept for history; new work goes to the surviving profile.
@@ -190,7 +200,7 @@ def open_ticket(
 
     if idempotency_key is not None:
         if actor is None:
-            raise ValidationFailed("Ключ идемпотентности передаётся от имени пользователя", field="idempotency_key")
+            raise ValidationFailed(_("Ключ идемпотентности передаётся от имени пользователя"), field="idempotency_key")
         request_hash = _request_hash(
             {
                 "subject": subject,
@@ -225,9 +235,12 @@ def open_ticket(
         )
         queue, rule = route.queue, route.rule
     elif not queue.is_active:
-        raise ValidationFailed(f"Очередь «{queue.name}» отключена", field="queue_id")
+        raise ValidationFailed(_("Очередь «%(queue)s» отключена") % {"queue": queue.name}, field="queue_id")
     if assignee is not None and not _member_agent(queue.pk, assignee):
-        raise ValidationFailed(f"{assignee.display_name} не состоит в очереди «{queue.name}»", field="assignee_id")
+        raise ValidationFailed(
+            _("%(name)s не состоит в очереди «%(queue)s»") % {"name": assignee.display_name, "queue": queue.name},
+            field="assignee_id",
+        )
 
     priority = priority_for(impact=impact_value, urgency=urgency_value)
     if rule is not None and rule.set_priority is not None:
@@ -472,7 +485,7 @@ def set_contact(*, actor: User | None, ticket: Ticket, contact: Contact | None) 
     ensure_can_work(actor, ticket)
     ensure_not_final(ticket)
     if contact is not None and not contact.is_active:
-        raise ValidationFailed("Этот контакт объединён с другим или обезличен", field="contact_id")
+        raise ValidationFailed(_("Этот контакт объединён с другим или обезличен"), field="contact_id")
     if ticket.contact_id == (contact.pk if contact else None):
         return ticket
     changes: dict[str, tuple[Any, Any]] = {"contact": (ticket.contact, contact)}

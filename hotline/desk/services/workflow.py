@@ -8,6 +8,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.core.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from hotline.core.events import publish
@@ -39,11 +40,12 @@ def allowed_statuses(status: str) -> list[str]:
 def check_transition(old: str, new: str) -> None:
     """Raises: InvalidTransition — naming the statuses the ticket may move to."""
     if new not in Status.values:
-        raise ValidationFailed(f"Неизвестный статус «{new}»", field="status")
+        raise ValidationFailed(_("Неизвестный статус «%(new)s»") % {"new": new}, field="status")
     if new not in ALLOWED_TRANSITIONS.get(old, frozenset()):
         allowed = ", ".join(f"«{Status(s).label}» ({s})" for s in allowed_statuses(old)) or "—"
         raise InvalidTransition(
-            f"Из статуса «{Status(old).label}» нельзя перейти в «{Status(new).label}». Можно: {allowed}",
+            _("Из статуса «%(old)s» нельзя перейти в «%(new)s». Можно: %(allowed)s")
+            % {"old": Status(old).label, "new": Status(new).label, "allowed": allowed},
             field="status",
         )
 
@@ -61,7 +63,7 @@ def _ensure_may_move(actor: User | None, ticket: Ticket, new: str) -> None:
     if actor is not None and permissions.contact_of(actor) is not None:
         ensure_can_view(actor, ticket)
         if not _customer_may(actor, ticket, new):
-            raise Forbidden("Это действие выполняет сотрудник поддержки")
+            raise Forbidden(_("Это действие выполняет сотрудник поддержки"))
         return
     ensure_can_work(actor, ticket)
 
@@ -117,13 +119,13 @@ def apply_status(
 def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
-        raise ValidationFailed(f"Причина не длиннее {REASON_MAX} символов", field="reason")
+        raise ValidationFailed(_("Причина не длиннее %(value)s символов") % {"value": REASON_MAX}, field="reason")
     return reason
 
 
 def _not_merged(ticket: Ticket) -> None:
     if ticket.merged_into_id is not None:
-        raise Conflict("Заявка объединена с другой; статус меняется у основной заявки")
+        raise Conflict(_("Заявка объединена с другой; статус меняется у основной заявки"))
 
 
 @transaction.atomic
@@ -146,13 +148,16 @@ def change_status(*, actor: User | None, ticket: Ticket, status: str, reason: st
     if status == Status.RESOLVED:
         return _resolve(actor=actor, ticket=ticket, resolution_code=ResolutionCode.SOLVED, resolution_note=reason)
     if status == Status.CANCELLED:
-        require_reason(reason, message="Укажите причину отмены")
+        require_reason(reason, message=_("Укажите причину отмены"))
     return apply_status(actor=actor, ticket=ticket, new=status, reason=reason)
 
 
 def _resolve(*, actor: User | None, ticket: Ticket, resolution_code: str, resolution_note: str) -> Ticket:
     if resolution_code not in ResolutionCode.values:
-        raise ValidationFailed(f"Код решения: одно из {', '.join(ResolutionCode.values)}", field="resolution_code")
+        raise ValidationFailed(
+            _("Код решения: одно из %(allowed)s") % {"allowed": ", ".join(ResolutionCode.values)},
+            field="resolution_code",
+        )
     return apply_status(
         actor=actor,
         ticket=ticket,
@@ -177,7 +182,7 @@ def resolve_ticket(*, actor: User | None, ticket: Ticket, resolution_code: str, 
     _not_merged(ticket)
     note = (resolution_note or "").strip()
     if len(note) > 10_000:
-        raise ValidationFailed("Описание решения не длиннее 10000 символов", field="resolution_note")
+        raise ValidationFailed(_("Описание решения не длиннее 10000 символов"), field="resolution_note")
     return _resolve(actor=actor, ticket=ticket, resolution_code=resolution_code, resolution_note=note)
 
 
@@ -207,7 +212,7 @@ def cancel_ticket(*, actor: User | None, ticket: Ticket, reason: str) -> Ticket:
     lock_ticket(ticket)
     _ensure_may_move(actor, ticket, Status.CANCELLED)
     _not_merged(ticket)
-    reason = require_reason(_clean_reason(reason), message="Укажите причину отмены")
+    reason = require_reason(_clean_reason(reason), message=_("Укажите причину отмены"))
     return apply_status(actor=actor, ticket=ticket, new=Status.CANCELLED, reason=reason, action="cancelled")
 
 
@@ -224,7 +229,9 @@ def reopen_ticket(*, actor: User | None, ticket: Ticket, reason: str = "") -> Ti
     _ensure_may_move(actor, ticket, Status.OPEN)
     _not_merged(ticket)
     if ticket.status not in DONE_STATUSES:
-        raise InvalidTransition(f"Заявка {ticket.number} не закрыта — открывать нечего", field="status")
+        raise InvalidTransition(
+            _("Заявка %(number)s не закрыта — открывать нечего") % {"number": ticket.number}, field="status"
+        )
     return apply_status(actor=actor, ticket=ticket, new=Status.OPEN, reason=_clean_reason(reason))
 
 
@@ -238,7 +245,7 @@ def close_resolved_tickets(
     """
     days = settings.HOTLINE_AUTO_CLOSE_DAYS if older_than_days is None else older_than_days
     if days < 0:
-        raise ValidationFailed("Число дней не может быть отрицательным", field="older_than_days")
+        raise ValidationFailed(_("Число дней не может быть отрицательным"), field="older_than_days")
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
     due = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=cutoff, merged_into__isnull=True)
     closed = 0

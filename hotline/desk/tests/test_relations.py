@@ -128,6 +128,9 @@ class TestLinks:
             unlink_tickets(actor=specialist, link_id=link.pk)
         with pytest.raises(NotFound):
             unlink_tickets(actor=operator, link_id=999_999)
+        ticket.watchers.add(specialist)  # now sees it, still may not change it
+        with pytest.raises(Forbidden):
+            unlink_tickets(actor=specialist, link_id=link.pk)
 
 
 class TestWatchers:
