@@ -23,8 +23,8 @@ router = Router(tags=["messages"])
 )
 def add_reply(request: HttpRequest, ref: str) -> Status[MessageOut]:
     user = actor(request)
-    payload, files = parse_body(request, ReplyIn)
     ticket = selectors.get_ticket_for(user, ref)
+    payload, files = parse_body(request, ReplyIn)
     msg = messages.add_reply(
         actor=user, ticket=ticket, body_text=payload.body_text, body_html=payload.body_html, attachments=files
     )
@@ -40,8 +40,8 @@ def add_reply(request: HttpRequest, ref: str) -> Status[MessageOut]:
 )
 def add_note(request: HttpRequest, ref: str) -> Status[MessageOut]:
     user = actor(request)
-    payload, files = parse_body(request, ReplyIn)
     ticket = selectors.get_ticket_for(user, ref)
+    payload, files = parse_body(request, ReplyIn)
     msg = messages.add_note(
         actor=user, ticket=ticket, body_text=payload.body_text, body_html=payload.body_html, attachments=files
     )
