@@ -12,10 +12,10 @@ import unicodedata
 from email.generator import BytesGenerator
 from email.message import Message
 from email.policy import compat32
-from email.utils import collapse_rfc2231_value, decode_params
+from email.utils import collapse_rfc2231_value, decode_params, unquote
 from io import BytesIO
 
-from hotline.intake.mail.headers import decode_header, has_raw_8bit, unfold
+from hotline.intake.mail.headers import decode_header, unfold
 
 MAX_FILENAME = 255
 # Regenerating an attached message must give back its bytes, not refold its headers.
@@ -56,22 +56,46 @@ def raw_header(part: Message, name: str) -> str:
 
 
 def param(part: Message, name: str, header: str = "content-type") -> str:
-    """A header parameter (RFC 2231 values collapsed), or "" when absent or unreadable."""
+    """A parameter of a structured header (RFC 2231 values collapsed), or "" when absent."""
+    cache: dict[str, dict[str, str]] | None = getattr(part, "_hotline_params", None)
+    if cache is None:
+        cache = {}
+        part._hotline_params = cache  # type: ignore[attr-defined]
+    params = cache.get(header)
+    if params is None:
+        params = cache[header] = _parse_params(raw_header(part, header))
+    return params.get(name, "")
+
+
+def _parse_params(value: str) -> dict[str, str]:
+    """``name=value`` pairs of a raw structured header; raw 8-bit bytes are kept for charset detection.
+
+    Read from the raw header rather than through the modern policy, which replaces raw 8-bit bytes by U+FFFD
+    (file names) and is slow to ask for one parameter at a time.
+    """
+    if ";" not in value:
+        return {}
+    pieces = _RAW_PARAM.findall(unfold(value))
     try:
-        value = part.get_param(name, header=header)
-    except (ValueError, TypeError, IndexError, AttributeError, KeyError, LookupError):
-        return ""
-    if value is None:
-        return ""
-    if isinstance(value, tuple):
-        value = collapse_rfc2231_value(value)
-    return str(value).strip()
+        decoded = decode_params([("", ""), *((name.lower(), raw.strip()) for name, raw in pieces)])
+    except (ValueError, TypeError, IndexError, LookupError):
+        decoded = [("", ""), *((name.lower(), raw.strip().strip('"')) for name, raw in pieces)]
+    out: dict[str, str] = {}
+    for name, raw in decoded[1:]:
+        if isinstance(raw, tuple):  # RFC 2231 (charset, language, "value"): the value still has its quotes
+            raw = (raw[0], raw[1], unquote(raw[2]))
+        try:
+            text = collapse_rfc2231_value(raw)
+        except (ValueError, TypeError, LookupError):
+            text = raw[2] if isinstance(raw, tuple) else raw
+        out.setdefault(name, str(text).strip())
+    return out
 
 
 def declared_content_type(part: Message) -> str:
     """The type as the sender wrote it (``image/jpg``, ``application/others``), or "" if it is not a type."""
     raw = unfold(raw_header(part, "content-type")).split(";", 1)[0].strip().lower()
-    return raw if _CONTENT_TYPE.fullmatch(raw) else ""
+    return raw if len(raw) <= 127 and _CONTENT_TYPE.fullmatch(raw) else ""
 
 
 def disposition(part: Message) -> str:
@@ -84,26 +108,8 @@ def content_id(part: Message) -> str:
 
 def filename(part: Message, raw_charset: str | None = None) -> str:
     """The part's file name: Content-Disposition ``filename``, else Content-Type ``name``, decoded."""
-    content_disposition, content_type = raw_header(part, "content-disposition"), raw_header(part, "content-type")
-    if has_raw_8bit(content_disposition) or has_raw_8bit(content_type):
-        # The modern policy turns raw 8-bit bytes into U+FFFD; read the raw header to detect their charset.
-        name = _raw_param(content_disposition, "filename") or _raw_param(content_type, "name")
-    else:
-        try:
-            name = part.get_filename() or param(part, "name")
-        except (ValueError, TypeError, IndexError, AttributeError, KeyError, LookupError):
-            name = param(part, "name")
-    return nfc(decode_header(str(name), raw_charset=raw_charset)) if name else ""
-
-
-def _raw_param(value: str, wanted: str) -> str:
-    """One parameter of a raw structured header (RFC 2231 continuations included), bytes left as they came."""
-    pieces = _RAW_PARAM.findall(unfold(value))
-    params = decode_params([("", ""), *((name.lower(), raw.strip()) for name, raw in pieces)])
-    for name, raw in params[1:]:
-        if name == wanted:
-            return collapse_rfc2231_value(raw).strip()
-    return ""
+    name = param(part, "filename", "content-disposition") or param(part, "name")
+    return nfc(decode_header(name, raw_charset=raw_charset)) if name else ""
 
 
 def attachment_name(part: Message, content_type: str, *, rfc822_subject: str, raw_charset: str | None) -> str:

@@ -52,6 +52,7 @@ MAX_NESTING = 8  # attached messages inside attached messages, read for their te
 MAX_PARTS = 2000
 
 _LINESEP = re.compile(r"\r\n|\r|\n")
+_CACHED_HEADER_LENGTH = 1000
 _PLAUSIBLE_ADDRESS = re.compile(r'^(?:[^\s<>@",;]+|"[^"]*")@[^\s<>@",;]+$')
 _TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 # Structure defects worth telling the agent about: part of the message may not be shown.
@@ -73,6 +74,8 @@ class _Policy(email.policy.EmailPolicy):
     def header_fetch_parse(self, name: str, value: str) -> Any:
         if hasattr(value, "name"):
             return value
+        if len(value) > _CACHED_HEADER_LENGTH:  # a long References list: parsed once anyway, not worth keeping
+            return self.header_factory(name, "".join(_LINESEP.split(value)))
         return _parse_header(self, name, value)
 
 
