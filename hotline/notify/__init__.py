@@ -11,7 +11,8 @@ outbox) to the desk's events — see ``subscribers`` for who hears about what.
   ``services.webhooks`` signs and POSTs events; every failure is kept and retried with backoff.
 - ``hotline notify send [--loop]`` sends what is due (mail and webhooks).
 
-Threading for intake: every mail we send has a Message-ID ``<HL-000123.<random>@<domain>>`` stored
+Threading for intake: every mail we send has a signed Message-ID ``<HL-000123.<random>.<hmac>@<domain>>``
+(``hotline.desk.mail_ids``, which intake verifies) stored
 in ``EmailDelivery.message_id`` (without brackets); ``selectors.ticket_for_message_ids`` resolves
 In-Reply-To/References to a ticket id.
 """

@@ -31,6 +31,7 @@ from hotline.desk.services.common import (
     save_ticket,
 )
 from hotline.desk.services.custom_fields import definitions_for, validate_custom_fields
+from hotline.desk.services.messages import sanitize_html
 from hotline.desk.services.priority import clean_level, priority_for
 from hotline.desk.services.routing import route_ticket
 
@@ -161,8 +162,13 @@ def open_ticket(
     mailbox: str = "",
     attachments: Sequence[Any] = (),
     idempotency_key: str | None = None,
+    body_html: str = "",
+    external_id: str = "",
 ) -> Ticket:
     """Open a ticket: route it, set its priority, store the description as the customer's first message.
+
+    A channel passes the first message's sanitised HTML (``body_html``) and its own id (``external_id``,
+    the e-mail Message-ID, which later mail threads by) when it has them.
 
     Raises:
         Forbidden: the actor is neither an agent nor a customer with a profile.
@@ -282,6 +288,8 @@ def open_ticket(
             author_user=None if contact is not None else actor,
             channel=channel,
             body_text=description,
+            body_html=sanitize_html(body_html),
+            external_id=(external_id or "").strip()[:255],
             created_at=now,
         )
         store_files(message, checked_files)

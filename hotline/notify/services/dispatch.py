@@ -10,11 +10,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
-from django.core.mail.utils import DNS_NAME
 from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import linebreaks, urlize
@@ -24,6 +22,7 @@ from hotline.core.events import current_event_id
 from hotline.core.models import User
 from hotline.customers.models import Contact
 from hotline.desk.choices import Channel as DeskChannel
+from hotline.desk.mail_ids import make_message_id
 from hotline.desk.models import Attachment, Message, Ticket
 from hotline.notify import context, links
 from hotline.notify.kinds import CHANNELS_FOR, ESSENTIAL_KINDS, HUMAN_KINDS, Channel, default_enabled
@@ -58,10 +57,8 @@ def from_address(ticket: Ticket | None, *, to_customer: bool) -> str:
 
 
 def new_message_id(ticket: Ticket | None, from_email: str) -> str:
-    """Our Message-ID (without brackets): the ticket number first, so a reply threads even by the id alone."""
-    domain = parseaddr(from_email)[1].rpartition("@")[2] or str(DNS_NAME)
-    local = f"{ticket.number}.{uuid.uuid4().hex[:20]}" if ticket is not None else f"hotline.{uuid.uuid4().hex}"
-    return f"{local}@{domain}"
+    """Our Message-ID (without brackets), signed, the ticket number first: intake recognises replies by it."""
+    return make_message_id(ticket_id=ticket.pk if ticket is not None else None, from_email=from_email)
 
 
 def _bare(message_id: str) -> str:
