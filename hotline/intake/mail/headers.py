@@ -264,6 +264,7 @@ def _unquote_phrase(text: str) -> str:
 
 
 def _clean_display_name(name: str) -> str:
+    """Without surrounding whitespace and quotes ('Name', "a@b") — but a quoted local part stays."""
     name = name.strip()
     for quote in ('"', "'"):
         if len(name) >= 2 and name[0] == quote and name[-1] == quote:
@@ -303,7 +304,7 @@ def _parse_mailbox(part: str, raw_charset: str | None) -> Address | None:
             email, phrase = "", rest
     if email.lower().startswith("mailto:"):
         email = email[7:]
-    email = decode_header(email.strip(), raw_charset=raw_charset).strip().strip("'\"") if email else ""
+    email = _clean_display_name(decode_header(email, raw_charset=raw_charset)) if email else ""
     display = _unquote_phrase(phrase.strip()) if phrase.strip() else ""
     if not display and comments:
         display = comments[0]

@@ -163,6 +163,13 @@ def test_recipient_lists() -> None:
     assert parsed.reply_to[0].email == "sales@example.ru"
 
 
+def test_quoted_local_part_is_kept() -> None:
+    parsed = parse_message(message(sender='"Отдел продаж" <"sales dept"@example.ru>'))
+
+    assert (parsed.from_email, parsed.from_display_name) == ('"sales dept"@example.ru', "Отдел продаж")
+    assert parsed.warnings == []
+
+
 def test_unparseable_sender_is_kept_verbatim_with_a_warning() -> None:
     parsed = parse_message(message(sender='"Lottery transfer"@example.com>'))
 
