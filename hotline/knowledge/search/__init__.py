@@ -1,0 +1,1 @@
+"""Search: the index and the one service in front of it."""

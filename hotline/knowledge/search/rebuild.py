@@ -1,0 +1,173 @@
+"""Rebuilding the whole index (``hotline search reindex``): after a bulk load, a restore, an upgrade.
+
+On PostgreSQL tickets are indexed set-wise, one ``INSERT … SELECT`` per range of ids, so a million tickets
+take minutes, not hours; the document is the same as ``documents.ticket_document`` builds. Contacts and
+articles (and everything on SQLite, where stemming happens in Python) go through the same builders as
+the live path. Each batch commits on its own, so a long rebuild neither holds one huge transaction nor
+loses finished batches if it is interrupted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection, transaction
+from django.db.models import Max, Min
+
+from hotline.customers.models import Contact
+from hotline.desk.choices import MessageKind
+from hotline.desk.models import Ticket
+from hotline.knowledge.models import Article, DocumentKind, SearchDocument
+from hotline.knowledge.search import documents, index
+from hotline.knowledge.search.documents import FIELD_MAX
+from hotline.knowledge.search.schema import DOC_TABLE
+
+Progress = Callable[[str, int], None]
+
+_TICKETS_SQL = f"""
+INSERT INTO {DOC_TABLE} (kind, object_id, title, body, internal, is_public, language, sort_at,
+                         title_stems, body_stems, internal_stems, indexed_at, vector)
+SELECT 'ticket', s.id, s.title, s.body, s.internal, false, '', s.created_at, '', '', '', now(),
+       {index.vector_sql("s.title", "s.body", "s.internal")}
+FROM (
+    SELECT t.id, t.subject AS title, t.created_at,
+           left(concat_ws(E'\\n', nullif(btrim(t.description), ''), m.public_text), {FIELD_MAX}) AS body,
+           left(coalesce(m.internal_text, ''), {FIELD_MAX}) AS internal
+    FROM desk_ticket t
+    LEFT JOIN LATERAL (
+        SELECT string_agg(nullif(btrim(x.body_text), ''), E'\\n' ORDER BY x.created_at, x.id)
+                   FILTER (WHERE x.kind = '{MessageKind.REPLY}' AND NOT x.is_internal
+                           AND x.body_text <> t.description) AS public_text,
+               string_agg(nullif(btrim(x.body_text), ''), E'\\n' ORDER BY x.created_at, x.id)
+                   FILTER (WHERE x.kind = '{MessageKind.NOTE}') AS internal_text
+        FROM desk_message x WHERE x.ticket_id = t.id
+    ) m ON true
+    WHERE t.id >= %s AND t.id < %s
+) s
+ON CONFLICT (kind, object_id) DO UPDATE SET
+    title = excluded.title, body = excluded.body, internal = excluded.internal, sort_at = excluded.sort_at,
+    indexed_at = excluded.indexed_at, vector = excluded.vector
+"""  # noqa: S608
+
+
+def _id_ranges(model: type[Ticket] | type[Contact] | type[Article], batch: int) -> list[tuple[int, int]]:
+    bounds = model.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return []
+    low, high = int(bounds["low"]), int(bounds["high"])
+    return [(start, min(start + batch, high + 1)) for start in range(low, high + 1, batch)]
+
+
+def _tickets(batch: int, progress: Progress) -> int:
+    done = 0
+    for start, stop in _id_ranges(Ticket, batch):
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(_TICKETS_SQL, [start, stop])
+                    done += cursor.rowcount
+            else:
+                ids = list(Ticket.objects.filter(pk__gte=start, pk__lt=stop).values_list("pk", flat=True))
+                docs = [d for d in (documents.load_ticket_document(i) for i in ids) if d is not None]
+                for chunk in range(0, len(docs), 200):
+                    index.upsert(docs[chunk : chunk + 200])
+                done += len(docs)
+            # Tickets deleted since the last build leave the index.
+            SearchDocument.objects.filter(kind=DocumentKind.TICKET, object_id__gte=start, object_id__lt=stop).exclude(
+                object_id__in=Ticket.objects.filter(pk__gte=start, pk__lt=stop).values("pk")
+            ).delete()
+        progress("tickets", done)
+    SearchDocument.objects.filter(kind=DocumentKind.TICKET).exclude(object_id__in=Ticket.objects.values("pk")).delete()
+    return done
+
+
+def _contacts(batch: int, progress: Progress) -> int:
+    done = 0
+    for start, stop in _id_ranges(Contact, batch):
+        with transaction.atomic():
+            contacts = (
+                Contact.objects.filter(pk__gte=start, pk__lt=stop)
+                .select_related("organisation")
+                .prefetch_related("emails", "phones")
+            )
+            docs, gone = [], []
+            for contact in contacts:
+                doc = documents.contact_document(contact)
+                if doc is None:
+                    gone.append(contact.pk)
+                else:
+                    docs.append(doc)
+            for chunk in range(0, len(docs), 200):
+                index.upsert(docs[chunk : chunk + 200])
+            index.delete(DocumentKind.CONTACT, gone)
+            done += len(docs)
+        progress("contacts", done)
+    SearchDocument.objects.filter(kind=DocumentKind.CONTACT).exclude(
+        object_id__in=Contact.objects.values("pk")
+    ).delete()
+    return done
+
+
+def _articles(progress: Progress) -> int:
+    done = 0
+    with transaction.atomic():
+        docs, gone = [], []
+        for article in Article.objects.all().iterator(chunk_size=500):
+            doc = documents.article_document(article)
+            if doc is None:
+                gone.append(article.pk)
+            else:
+                docs.append(doc)
+        for chunk in range(0, len(docs), 200):
+            index.upsert(docs[chunk : chunk + 200])
+        index.delete(DocumentKind.ARTICLE, gone)
+        SearchDocument.objects.filter(kind=DocumentKind.ARTICLE).exclude(
+            object_id__in=Article.objects.values("pk")
+        ).delete()
+        done = len(docs)
+    progress("articles", done)
+    return done
+
+
+def _terms(batch: int) -> None:
+    """The typo dictionary from every title and article (PostgreSQL only)."""
+    if connection.vendor != "postgresql":
+        return
+    with transaction.atomic():
+        index.clear_terms()
+    last = 0
+    while True:
+        rows = list(
+            SearchDocument.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "kind", "title", "body")[: batch * 2]
+        )
+        if not rows:
+            break
+        with transaction.atomic():
+            index.remember_terms(
+                title + "\n" + (body if kind == DocumentKind.ARTICLE else "") for _, kind, title, body in rows
+            )
+        last = rows[-1][0]
+
+
+def reindex(
+    *,
+    kinds: tuple[str, ...] = ("tickets", "contacts", "articles"),
+    batch: int = 20_000,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Rebuild the documents of ``kinds`` and the typo dictionary; returns how many of each were indexed."""
+    report = progress or (lambda kind, n: None)
+    counts: dict[str, int] = {}
+    if "tickets" in kinds:
+        counts["tickets"] = _tickets(batch, report)
+    if "contacts" in kinds:
+        counts["contacts"] = _contacts(batch, report)
+    if "articles" in kinds:
+        counts["articles"] = _articles(report)
+    _terms(batch)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DOC_TABLE}")
+    return counts

@@ -1,0 +1,346 @@
+"""The one search service: tickets, contacts and articles for whoever asks, ranked, with snippets.
+
+Ranking is in two tiers — every word in the title (a ticket's subject, a contact's name, an article's
+title) above a match anywhere — and recent above old within a tier. Both tiers are index-ordered queries
+with a limit, so a word found in a third of a million tickets costs the same as a rare one, and the order
+is the same on PostgreSQL and SQLite.
+
+Access: a ticket is searched only among ``desk.selectors.visible_tickets(actor)``; customers never match
+internal notes; contacts are for staff; customers and guests get public published articles only.
+Typo tolerance (PostgreSQL): when nothing is found, each unknown word is replaced by its nearest
+dictionary words by trigram similarity, and the search runs once more.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
+
+from hotline.core import roles
+from hotline.core.contact_points import try_parse_phone
+from hotline.customers import selectors as customer_selectors
+from hotline.customers.models import Contact
+from hotline.desk import selectors as desk_selectors
+from hotline.desk.choices import OPEN_STATUSES
+from hotline.desk.models import Ticket
+from hotline.knowledge.models import Article, DocumentKind, SearchDocument
+from hotline.knowledge.search import text
+from hotline.knowledge.search.index import CONFIG
+from hotline.knowledge.search.schema import FTS_TABLE, TERM_TABLE
+
+KINDS = ("tickets", "contacts", "articles")
+KIND_OF = {"tickets": DocumentKind.TICKET, "contacts": DocumentKind.CONTACT, "articles": DocumentKind.ARTICLE}
+MAX_LIMIT = 100
+QUERY_MAX = 200
+_LOOKS_LIKE_NUMBER = re.compile(r"^\s*(?:[A-Za-z]+-)?\d+\s*$")
+_PHONEISH = re.compile(r"^[\d\s()+\-.]+$")
+
+
+@dataclasses.dataclass
+class Hit:
+    kind: str
+    object_id: int
+    title: str
+    title_html: str
+    snippet: str
+    sort_at: datetime.datetime
+    in_title: bool
+    from_internal: bool = False
+    obj: Any = None
+
+
+@dataclasses.dataclass
+class KindResults:
+    hits: list[Hit] = dataclasses.field(default_factory=list)
+    has_more: bool = False
+
+
+@dataclasses.dataclass
+class SearchResults:
+    query: str
+    terms: list[text.Term]
+    results: dict[str, KindResults]
+    corrected: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not any(r.hits for r in self.results.values())
+
+    def __getitem__(self, kind: str) -> KindResults:
+        return self.results.get(kind, KindResults())
+
+
+# ---------- the query, per database ----------
+
+Alternatives = Sequence[Sequence[text.Term]]
+
+
+def _pg_tsquery(groups: Alternatives, weights: str) -> str:
+    """``to_tsquery`` text: each group's spellings OR-ed, groups AND-ed; PostgreSQL stems the words."""
+    parts = []
+    for group in groups:
+        spellings = [f"'{term.word}':{'*' if term.prefix else ''}{weights}".rstrip(":") for term in group]
+        parts.append(spellings[0] if len(spellings) == 1 else "(" + " | ".join(spellings) + ")")
+    return " & ".join(parts)
+
+
+def _fts5_query(groups: Alternatives, columns: Sequence[str]) -> str:
+    parts = []
+    for group in groups:
+        spellings = [f'"{term.stem}"' + ("*" if term.prefix else "") for term in group]
+        parts.append(spellings[0] if len(spellings) == 1 else "(" + " OR ".join(spellings) + ")")
+    return "{" + " ".join(columns) + "} : (" + " AND ".join(parts) + ")"
+
+
+def _match(groups: Alternatives, *, title_only: bool, staff: bool) -> RawSQL:
+    """A boolean SQL condition: the document matches every group (in the title only, or anywhere seen)."""
+    if connection.vendor == "postgresql":
+        weights = "A" if title_only else ("" if staff else "AB")
+        sql = f"knowledge_searchdocument.vector @@ to_tsquery('{CONFIG}', %s)"
+        return RawSQL(sql, [_pg_tsquery(groups, weights)], output_field=BooleanField())  # noqa: S611
+    if title_only:
+        columns: Sequence[str] = ["title_stems"]
+    else:
+        columns = ["title_stems", "body_stems", "internal_stems"] if staff else ["title_stems", "body_stems"]
+    sql = f"knowledge_searchdocument.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"  # noqa: S608
+    return RawSQL(sql, [_fts5_query(groups, columns)], output_field=BooleanField())  # noqa: S611
+
+
+def _ranked(base: QuerySet[SearchDocument], groups: Alternatives, *, staff: bool, limit: int) -> tuple[list[Any], bool]:
+    """Title matches newest first, then the other matches newest first; and whether there are more."""
+    fields = ("id", "object_id", "title", "body", "internal", "sort_at")
+    order = ("-sort_at", "-id")
+    title_match = _match(groups, title_only=True, staff=staff)
+    first = list(base.filter(title_match).order_by(*order).values(*fields)[: limit + 1])
+    for row in first:
+        row["in_title"] = True
+    if len(first) > limit:
+        return first[:limit], True
+    rest_limit = limit - len(first)
+    rest = list(
+        base.filter(_match(groups, title_only=False, staff=staff))
+        .exclude(title_match)
+        .order_by(*order)
+        .values(*fields)[: rest_limit + 1]
+    )
+    for row in rest:
+        row["in_title"] = False
+    return first + rest[:rest_limit], len(rest) > rest_limit
+
+
+# ---------- who sees what ----------
+
+
+def _is_staff(actor: Any) -> bool:
+    return roles.is_agent(actor)
+
+
+def _documents(actor: Any, kind: str, *, open_tickets_only: bool, language: str | None) -> QuerySet[SearchDocument]:
+    docs = SearchDocument.objects.filter(kind=KIND_OF[kind])
+    if kind == "tickets":
+        if not (_is_staff(actor) or roles.is_customer(actor)):
+            return docs.none()
+        visible = desk_selectors.visible_tickets(actor)
+        if open_tickets_only:
+            visible = visible.filter(status__in=list(OPEN_STATUSES))
+        if roles.is_admin(actor) and not open_tickets_only:
+            return docs
+        return docs.filter(object_id__in=visible.values("pk"))
+    if kind == "contacts":
+        return docs if _is_staff(actor) else docs.none()
+    if not _is_staff(actor):
+        docs = docs.filter(is_public=True)
+    if language:
+        docs = docs.filter(language=language)
+    return docs
+
+
+# ---------- typo tolerance ----------
+
+
+def _corrections(terms: Sequence[text.Term]) -> dict[str, list[str]]:
+    """For each finished word the dictionary does not know, its nearest known words (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return {}
+    candidates = [t.word for t in terms if not t.prefix and len(t.word) >= 4 and not t.word.isdigit()]
+    if not candidates:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT word FROM {TERM_TABLE} WHERE word = ANY(%s)", [candidates])  # noqa: S608
+        known = {row[0] for row in cursor.fetchall()}
+        found: dict[str, list[str]] = {}
+        for word in candidates:
+            if word in known:
+                continue
+            cursor.execute(
+                f"SELECT word FROM {TERM_TABLE} WHERE word %% %s ORDER BY similarity(word, %s) DESC, word LIMIT 2",  # noqa: S608
+                [word, word],
+            )
+            found[word] = [row[0] for row in cursor.fetchall()]
+    return {word: alternatives for word, alternatives in found.items() if alternatives}
+
+
+def _groups(terms: Sequence[text.Term], corrections: dict[str, list[str]]) -> list[list[text.Term]]:
+    groups = []
+    for term in terms:
+        group = [term]
+        for alternative in corrections.get(term.word, []):
+            alt_stem = text.stem(alternative)
+            if alt_stem and alt_stem != term.stem:
+                group.append(text.Term(word=alternative, stem=alt_stem))
+        groups.append(group)
+    return groups
+
+
+# ---------- hits ----------
+
+
+def _hits(kind: str, rows: Iterable[dict[str, Any]], terms: list[text.Term], *, staff: bool) -> list[Hit]:
+    hits = []
+    for row in rows:
+        snippet = text.highlight(row["body"], terms)
+        from_internal = False
+        if staff and row["internal"] and "<mark>" not in snippet:
+            internal = text.highlight(row["internal"], terms)
+            if "<mark>" in internal:
+                snippet, from_internal = internal, True
+        hits.append(
+            Hit(
+                kind=kind,
+                object_id=row["object_id"],
+                title=row["title"],
+                title_html=text.highlight(row["title"], terms, width=255),
+                snippet=snippet,
+                sort_at=row["sort_at"],
+                in_title=row["in_title"],
+                from_internal=from_internal,
+            )
+        )
+    return hits
+
+
+def _attach_objects(kind: str, hits: list[Hit]) -> list[Hit]:
+    """Each hit with its object for display; a hit whose object vanished meanwhile is dropped."""
+    ids = [h.object_id for h in hits]
+    if not ids:
+        return hits
+    objects: dict[int, Any]
+    if kind == "tickets":
+        objects = Ticket.objects.select_related("queue", "contact", "assignee").in_bulk(ids)
+    elif kind == "contacts":
+        objects = Contact.objects.select_related("organisation").prefetch_related("phones", "emails").in_bulk(ids)
+    else:
+        objects = Article.objects.select_related("category").in_bulk(ids)
+    for hit in hits:
+        hit.obj = objects.get(hit.object_id)
+    return [h for h in hits if h.obj is not None]
+
+
+def _ticket_by_number(actor: Any, query: str) -> Ticket | None:
+    if not _LOOKS_LIKE_NUMBER.match(query):
+        return None
+    ticket_id = desk_selectors.parse_ticket_ref(query)
+    if ticket_id is None:
+        return None
+    return (
+        desk_selectors.visible_tickets(actor)
+        .select_related("queue", "contact", "assignee")
+        .filter(pk=ticket_id)
+        .first()
+    )
+
+
+def _is_contact_point(query: str) -> bool:
+    digits = sum(ch.isdigit() for ch in query)
+    return "@" in query or (bool(_PHONEISH.match(query)) and digits >= 4) or try_parse_phone(query) is not None
+
+
+def _contact_point_hits(actor: Any, query: str, limit: int) -> KindResults:
+    """A phone in any format, its last digits, or an e-mail: the customers' exact lookups."""
+    contacts = list(customer_selectors.search_contacts(actor, query).order_by("search_name", "id")[: limit + 1])
+    hits = [
+        Hit(
+            kind="contacts",
+            object_id=c.pk,
+            title=c.full_name,
+            title_html=text.highlight(c.full_name, []),
+            snippet="",
+            sort_at=c.created_at,
+            in_title=True,
+            obj=c,
+        )
+        for c in contacts[:limit]
+    ]
+    return KindResults(hits=hits, has_more=len(contacts) > limit)
+
+
+def search(
+    actor: Any,
+    query: str,
+    *,
+    kinds: Sequence[str] = KINDS,
+    limit: int = 10,
+    as_you_type: bool = False,
+    open_tickets_only: bool = False,
+    language: str | None = None,
+) -> SearchResults:
+    """Search ``kinds`` for ``actor``; at most ``limit`` hits of each kind, best first.
+
+    ``as_you_type`` lets the last, unfinished word match as a prefix. A ticket number («HL-000123»,
+    «123») puts that ticket first; a phone or e-mail finds contacts by their contact points.
+    """
+    query = " ".join((query or "").split())[:QUERY_MAX]
+    limit = max(1, min(limit, MAX_LIMIT))
+    wanted = [k for k in KINDS if k in kinds]
+    terms = text.parse_query(query, prefix_last=as_you_type)
+    staff = _is_staff(actor)
+    results = {k: KindResults() for k in wanted}
+    outcome = SearchResults(query=query, terms=terms, results=results)
+    if not query:
+        return outcome
+
+    contact_point = staff and "contacts" in wanted and _is_contact_point(query)
+    if contact_point:
+        results["contacts"] = _contact_point_hits(actor, query, limit)
+
+    def run(groups: list[list[text.Term]]) -> None:
+        for kind in wanted:
+            if kind == "contacts" and contact_point:
+                continue
+            base = _documents(actor, kind, open_tickets_only=open_tickets_only, language=language)
+            rows, more = _ranked(base, groups, staff=staff, limit=limit)
+            flat = [t for group in groups for t in group]
+            results[kind] = KindResults(hits=_attach_objects(kind, _hits(kind, rows, flat, staff=staff)), has_more=more)
+
+    if terms:
+        run(_groups(terms, {}))
+        if outcome.empty:
+            corrections = _corrections(terms)
+            if corrections:
+                run(_groups(terms, corrections))
+                outcome.corrected = [alts[0] for alts in corrections.values()]
+
+    if "tickets" in wanted and (staff or roles.is_customer(actor)):
+        exact = _ticket_by_number(actor, query)
+        if exact is not None and not (open_tickets_only and exact.status not in OPEN_STATUSES):
+            tickets = results["tickets"]
+            others = [h for h in tickets.hits if h.object_id != exact.pk]
+            first = Hit(
+                kind="tickets",
+                object_id=exact.pk,
+                title=exact.subject,
+                title_html=text.highlight(exact.subject, terms, width=255),
+                snippet="",
+                sort_at=exact.created_at,
+                in_title=True,
+                obj=exact,
+            )
+            tickets.hits = [first, *others][:limit]
+    return outcome

@@ -1,0 +1,1 @@
+"""Every write of the knowledge app, one function per use case."""
