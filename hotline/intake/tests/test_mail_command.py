@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -115,19 +116,22 @@ def test_directory_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_hotline_command_prints_utf8_json(tmp_path: Path) -> None:
     path = tmp_path / "message.eml"
     path.write_bytes(RAW)
-    hotline = Path(sys.executable).with_name("hotline")
+    script = Path(sys.executable).with_name("hotline")
+    hotline = [str(script)] if script.exists() else [sys.executable, "-c", "from hotline.cli import main; main()"]
 
     completed = subprocess.run(
-        [str(hotline), "mail", "parse", str(path), "--compact"],
+        [*hotline, "mail", "parse", str(path), "--compact"],
         capture_output=True,
         check=True,
+        cwd=settings.BASE_DIR,
         env={
             "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(settings.BASE_DIR),
             "LC_ALL": "C",
             "PYTHONIOENCODING": "ascii",
             "DJANGO_SETTINGS_MODULE": "hotline.settings.test",
         },
-        timeout=60,
+        timeout=120,
     )
 
     assert "Прошу заменить счётчик".encode() in completed.stdout
