@@ -7,13 +7,47 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import phonenumbers
-from ninja import Field, Schema
+from ninja import Field, P, PathEx, Schema
+from pydantic import AfterValidator
 
 from hotline.customers import permissions
 from hotline.customers.models import Contact, ContactEmail, ContactPhone, Organisation
+
+MAX_ID = 2**63 - 1
+# A row id: anything outside a bigint is no id (and would overflow the database's integer).
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = PathEx[int, P(ge=1, le=MAX_ID)]
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold U+0000; say so instead of failing in the database.
+    if "\x00" in value:
+        raise ValueError("Недопустимый символ U+0000")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    field: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+# Documented on every operation; the bodies come from the handlers in hotline.api.
+ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
 
 
 def _sees_internal(context: Any) -> bool:
@@ -22,8 +56,8 @@ def _sees_internal(context: Any) -> bool:
 
 
 class PhoneCreateIn(Schema):
-    number: str = Field(..., description="В любом формате: «8 (912) 345-67-89», «+7 912 3456789», «… доб. 12»")
-    kind: str = ContactPhone.Kind.MOBILE
+    number: Text = Field(..., description="В любом формате: «8 (912) 345-67-89», «+7 912 3456789», «… доб. 12»")
+    kind: Text = ContactPhone.Kind.MOBILE
     is_primary: bool = False
 
 
@@ -45,7 +79,7 @@ class PhoneOut(Schema):
 
 
 class EmailCreateIn(Schema):
-    email: str
+    email: Text
     is_primary: bool = False
 
 
@@ -57,8 +91,8 @@ class EmailOut(Schema):
 
 
 class MessengerCreateIn(Schema):
-    kind: str = Field(..., description="telegram, whatsapp, vk, max, viber, other")
-    external_id: str
+    kind: Text = Field(..., description="telegram, whatsapp, vk, max, viber, other")
+    external_id: Text
 
 
 class MessengerOut(Schema):
@@ -143,57 +177,57 @@ class ContactPageOut(Schema):
 
 
 class ContactCreateIn(Schema):
-    full_name: str = ""
-    last_name: str = ""
-    first_name: str = ""
-    middle_name: str = ""
-    phones: list[PhoneCreateIn | str] = Field(default_factory=list)
-    emails: list[str] = Field(default_factory=list)
+    full_name: Text = ""
+    last_name: Text = ""
+    first_name: Text = ""
+    middle_name: Text = ""
+    phones: list[PhoneCreateIn | Text] = Field(default_factory=list)
+    emails: list[Text] = Field(default_factory=list)
     messengers: list[MessengerCreateIn] = Field(default_factory=list)
-    organisation_id: int | None = None
-    position: str = ""
-    notes: str = ""
-    tags: list[str] = Field(default_factory=list)
-    language: str = "ru"
-    time_zone: str = ""
+    organisation_id: Id | None = None
+    position: Text = ""
+    notes: Text = ""
+    tags: list[Text] = Field(default_factory=list)
+    language: Text = "ru"
+    time_zone: Text = ""
     can_view_organisation_tickets: bool = False
 
 
 class ContactUpdateIn(Schema):
     """Only the fields sent change; ``organisation_id: null`` detaches the organisation."""
 
-    full_name: str | None = None
-    last_name: str | None = None
-    first_name: str | None = None
-    middle_name: str | None = None
-    organisation_id: int | None = None
-    position: str | None = None
-    notes: str | None = None
-    language: str | None = None
-    time_zone: str | None = None
+    full_name: Text | None = None
+    last_name: Text | None = None
+    first_name: Text | None = None
+    middle_name: Text | None = None
+    organisation_id: Id | None = None
+    position: Text | None = None
+    notes: Text | None = None
+    language: Text | None = None
+    time_zone: Text | None = None
     can_view_organisation_tickets: bool | None = None
 
 
 class TagsSetIn(Schema):
-    tags: list[str]
+    tags: list[Text]
 
 
 class ConsentRecordIn(Schema):
-    source: str = Field(..., description="Как получено: «устно по телефону», «форма на портале», номер документа")
+    source: Text = Field(..., description="Как получено: «устно по телефону», «форма на портале», номер документа")
     at: datetime | None = None
 
 
 class ConsentWithdrawIn(Schema):
-    source: str = ""
+    source: Text = ""
     at: datetime | None = None
 
 
 class ContactMergeIn(Schema):
-    duplicate_id: int
+    duplicate_id: Id
 
 
 class ContactEraseIn(Schema):
-    reason: str = ""
+    reason: Text = ""
 
 
 class DuplicateOut(Schema):
@@ -214,25 +248,25 @@ class TimelineItemOut(Schema):
 
 
 class OrganisationCreateIn(Schema):
-    name: str
-    inn: str = ""
-    kpp: str = ""
-    address: str = ""
-    phone: str = ""
-    email: str = ""
-    domain: str = ""
-    notes: str = ""
+    name: Text
+    inn: Text = ""
+    kpp: Text = ""
+    address: Text = ""
+    phone: Text = ""
+    email: Text = ""
+    domain: Text = ""
+    notes: Text = ""
 
 
 class OrganisationUpdateIn(Schema):
-    name: str | None = None
-    inn: str | None = None
-    kpp: str | None = None
-    address: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    domain: str | None = None
-    notes: str | None = None
+    name: Text | None = None
+    inn: Text | None = None
+    kpp: Text | None = None
+    address: Text | None = None
+    phone: Text | None = None
+    email: Text | None = None
+    domain: Text | None = None
+    notes: Text | None = None
 
 
 class OrganisationOut(Schema):

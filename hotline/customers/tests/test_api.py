@@ -355,3 +355,15 @@ def test_organisation_list_queries_are_constant(
         response = client.get("/api/organisations")
     assert len(response.json()["items"]) == rows
     assert all(o["contacts_count"] == 1 for o in response.json()["items"])
+
+
+def test_hostile_input_is_a_422_not_a_database_error(operator: User, contact: Contact) -> None:
+    client = client_for(operator)
+    huge = 2**70
+    assert client.get(f"/api/contacts/{huge}").status_code == 422
+    assert client.get("/api/contacts", {"organisation_id": str(huge)}).status_code == 422
+    assert post(client, f"/api/contacts/{contact.pk}/merge", {"duplicate_id": huge}).status_code == 422
+    response = post(client, "/api/contacts", {"full_name": "Иван\x00ов"})
+    assert (response.status_code, response.json()["field"]) == (422, "full_name")
+    assert client.get("/api/contacts", {"q": "ив\x00"}).status_code == 422
+    assert client.get("/api/contacts/lookup", {"phone": "8912\x003456789"}).status_code == 422
