@@ -271,8 +271,8 @@ class ReassignForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, agents: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        set_choices(self, "from_agent", agents or [])
-        set_choices(self, "to_agent", agents or [])
+        set_choices(self, "from_agent", [("", _("— выберите —")), *(agents or [])])
+        set_choices(self, "to_agent", [("", _("— выберите —")), *(agents or [])])
         data = self.data.getlist("ticket_ids") if hasattr(self.data, "getlist") else []
         set_choices(self, "ticket_ids", [(v, v) for v in data])
 

@@ -107,6 +107,9 @@ def _search(user: User, q: str, *, limit: int) -> dict[str, Any]:
     contacts = (
         list(customer_selectors.search_contacts(user, q).order_by(F("sort_key"), "id")[:limit]) if len(q) >= 2 else []
     )
+    if contacts and not tickets:
+        # A phone or an e-mail names a person: their tickets are what the agent is looking for.
+        tickets = list(selectors.list_tickets(user).filter(contact__in=contacts)[:limit])
     return {"q": q, "tickets": tickets, "contacts": contacts, "phone": try_parse_phone(q) if q else None}
 
 

@@ -172,6 +172,15 @@ document.addEventListener("keydown", (e) => {
   }
 });
 
+/* ---------- errors clear as the person fixes them ---------- */
+document.addEventListener("input", (e) => {
+  const field = e.target.closest?.(".field.has-error");
+  if (!field) return;
+  field.classList.remove("has-error");
+  $$(".field-error", field).forEach((el) => el.remove());
+  e.target.removeAttribute("aria-invalid");
+});
+
 /* ---------- file inputs ---------- */
 // The native "Choose files / No file chosen" is in the browser's language, not the page's:
 // a styled button in the page's language covers it, and the chosen names are listed beside it.
