@@ -54,7 +54,14 @@ def ensure_active(contact: Contact) -> None:
         )
 
 
+def refuse_nul(value: str, *, field: str) -> None:
+    # PostgreSQL text cannot hold U+0000; a clear refusal instead of a database error.
+    if "\x00" in (value or ""):
+        raise ValidationFailed(_("Недопустимый символ в тексте"), field=field)
+
+
 def clean_text(value: str, *, field: str, max_length: int, label: str) -> str:
+    refuse_nul(value, field=field)
     text = " ".join((value or "").split())
     if len(text) > max_length:
         raise ValidationFailed(
@@ -64,6 +71,7 @@ def clean_text(value: str, *, field: str, max_length: int, label: str) -> str:
 
 
 def clean_multiline(value: str, *, field: str, max_length: int, label: str) -> str:
+    refuse_nul(value, field=field)
     text = (value or "").strip()
     if len(text) > max_length:
         raise ValidationFailed(

@@ -9,14 +9,14 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from hotline.core import audit, events
+from hotline.core import audit, events, roles
 from hotline.core.contact_points import NormalizedPhone, normalize_email, parse_phone
 from hotline.core.errors import Conflict, NotFound, ValidationFailed
 from hotline.core.models import AuditLog
 from hotline.customers import permissions
 from hotline.customers.events import ContactUpdated
 from hotline.customers.models import Contact, ContactEmail, ContactPhone, MessengerAccount
-from hotline.customers.services._common import actor_id, ensure_active, lock, require
+from hotline.customers.services._common import actor_id, ensure_active, lock, refuse_nul, require
 
 _USERNAME = re.compile(r"^[a-z0-9_.]{3,64}$")
 
@@ -54,6 +54,7 @@ def normalize_messenger(kind: str, raw: str, *, field: str, kind_field: str) -> 
             _("Мессенджер должен быть одним из: %(kinds)s") % {"kinds": ", ".join(MessengerAccount.Kind.values)},
             field=kind_field,
         )
+    refuse_nul(raw, field=field)
     text = (raw or "").strip()
     if not text:
         raise ValidationFailed(_("Укажите идентификатор в мессенджере"), field=field)
@@ -181,6 +182,23 @@ def remove_email(*, actor: Any, contact: Contact, email_id: int) -> None:
             successor.is_primary = True
             successor.save(update_fields=["is_primary"])
     _changed(actor=actor, contact=contact, field="emails", summary=f"email #{email_id} removed")
+
+
+@transaction.atomic
+def mark_email_failing(*, actor: Any, email: str, reason: str = "") -> int:
+    """Mark ``email`` as failing on every contact that has it (mail to it bounces); returns how many rows changed.
+
+    An address nobody has changes nothing. Raises: Forbidden — the actor is not an agent or the system.
+    """
+    require(actor is None or roles.is_agent(actor), _("Недостаточно прав для изменения контакта"))
+    address = (email or "").strip().lower()
+    rows = list(ContactEmail.objects.select_related("contact").filter(email=address, failing=False))
+    for row in rows:
+        row.failing = True
+        row.failing_reason = (reason or "").strip()[:255]
+        row.save(update_fields=["failing", "failing_reason"])
+        _changed(actor=actor, contact=row.contact, field="emails", summary=f"email #{row.pk} failing")
+    return len(rows)
 
 
 @transaction.atomic

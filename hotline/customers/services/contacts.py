@@ -27,6 +27,7 @@ from hotline.customers.services._common import (
     clean_time_zone,
     ensure_active,
     lock,
+    refuse_nul,
     require,
     require_agent_or_system,
 )
@@ -61,6 +62,7 @@ def clean_tags(names: Sequence[str], *, field: str = "tags") -> list[str]:
     """Tags are lower-case and trimmed so «VIP» and «vip » are one tag."""
     cleaned: list[str] = []
     for index, name in enumerate(names):
+        refuse_nul(name, field=f"{field}.{index}")
         tag = " ".join(str(name).split()).lower()
         if not tag:
             continue

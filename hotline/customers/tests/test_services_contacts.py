@@ -177,3 +177,12 @@ def test_phone_intake_refuses_garbage_and_customers(customer: User) -> None:
     assert err.value.field == "phone"
     with pytest.raises(Forbidden):
         services.find_or_create_contact_by_phone(actor=customer, phone="+79001112233")
+
+
+def test_text_with_a_nul_character_is_refused_not_a_database_error(operator: User) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        services.create_contact(actor=operator, full_name="Иван\x00ов")
+    assert err.value.field == "full_name"
+    with pytest.raises(ValidationFailed) as err:
+        services.create_contact(actor=operator, full_name="Иванов", tags=["ok", "v\x00ip"])
+    assert err.value.field == "tags.1"
