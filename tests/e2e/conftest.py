@@ -19,10 +19,6 @@ from typing import Any
 
 import pytest
 
-# Playwright's sync API keeps an event loop in the test thread; the ORM calls the test makes
-# between browser steps are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
@@ -60,6 +56,11 @@ def browser(built_assets: None) -> Iterator[Any]:
         _missing(f"{CHROMIUM} is missing (./dev setup installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop in the test thread while the browser lives; the ORM
+    # calls made beside it (fixtures, assertions, the test database's teardown) are plain sync code.
+    # The browser tests run last (testpaths order), so this does not loosen the other tests.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield instance
