@@ -59,7 +59,6 @@ def browser(built_assets: None) -> Iterator[Any]:
     # Playwright's sync API keeps an event loop in the test thread while the browser lives; the ORM
     # calls made beside it (fixtures, assertions, the test database's teardown) are plain sync code.
     # The browser tests run last (testpaths order), so this does not loosen the other tests.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
