@@ -158,3 +158,16 @@ def test_watching_contacts_get_replies_too(smtp: SmtpServer, operator: User, con
 
     assert [m["Subject"] for m in smtp.to("neighbour@example.org")] == [f"[{ticket.number}] Протекает крыша"]
     assert len(smtp.to("ivan.petrov@example.org")) == 2
+
+
+def test_our_message_ids_lead_back_to_the_ticket(
+    smtp: SmtpServer, operator: User, contact: Contact, line1: Queue
+) -> None:
+    from hotline.notify.selectors import ticket_for_message_ids
+
+    ticket = open_ticket(operator, contact, line1)
+    deliver()
+    [mail] = smtp.to("ivan.petrov@example.org")
+    # What intake reads from a customer's answer: References with foreign ids around ours.
+    assert ticket_for_message_ids(["<other@mail.example>", *ids(mail["Message-ID"]), "x@y"]) == ticket.pk
+    assert ticket_for_message_ids(["<other@mail.example>"]) is None
