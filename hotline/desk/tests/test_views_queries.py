@@ -82,3 +82,23 @@ def test_contacts_directory_is_constant(client: Client, operator: User, line1: Q
             create_contact(actor=operator, full_name=f"Петров {n}-{i}", phones=[f"+7913{n:03d}{i:04d}"])
         counts.append(count_queries(client, "/contacts/"))
     assert counts[0] == counts[1], counts
+
+
+def test_contact_card_and_portal_request_are_constant(
+    client: Client, operator: User, customer: User, line1: Queue
+) -> None:
+    contact = customer.contact
+    ticket = open_ticket(actor=customer, subject="Протечка", channel=Channel.PORTAL)
+    client.force_login(customer)
+    client.get(f"/portal/r/{ticket.number}/")  # the first visit also creates the "seen" marker
+    card, portal = [], []
+    for n in (5, 25):
+        make_tickets(operator, n, contact=contact)
+        while ticket.messages.count() < n:
+            add_reply(actor=operator, ticket=ticket, body_text="Ответ")
+        client.force_login(operator)
+        card.append(count_queries(client, f"/contacts/{contact.pk}/"))
+        client.force_login(customer)
+        portal.append(count_queries(client, f"/portal/r/{ticket.number}/"))
+    assert card[0] == card[1], card
+    assert portal[0] == portal[1], portal
