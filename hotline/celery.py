@@ -39,6 +39,7 @@ PERIODIC_TASKS: dict[str, str] = {
     "desk.close_resolved_tickets": "HOTLINE_AUTO_CLOSE_CHECK_SECONDS",
     "core.purge_periodic_runs": "HOTLINE_PERIODIC_PURGE_SECONDS",
     "notify.send_due_notifications": "HOTLINE_NOTIFY_SEND_SECONDS",
+    "intake.poll_mailboxes": "HOTLINE_MAIL_POLL_SECONDS",
 }
 
 

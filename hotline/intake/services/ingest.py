@@ -1,0 +1,192 @@
+"""One raw message in, exactly once: stored, then a ticket, a reply, a note — or recorded as noise.
+
+``ingest_raw`` is what every channel calls (IMAP poller, inbound SMTP/LMTP server, maildir import). It returns
+after the outcome is committed; only then may the caller acknowledge the message (mark it seen, move it, answer
+250). The row in ``InboundMessage`` is claimed by its (mailbox, dedupe key) in the same transaction as the ticket,
+so a message taken twice — two pollers, a retry, a crash between commit and acknowledgement — is taken once.
+
+Whatever goes wrong while turning a message into a ticket, the raw message is kept: a failed attempt is rolled
+back and retried as a bare ticket with the raw message attached and the error in an internal note; should even
+that fail, the row stays ``failed`` for an administrator (who can process it again from the admin).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from hotline.core import audit
+from hotline.core.errors import Conflict
+from hotline.core.models import AuditLog
+from hotline.desk.choices import Channel
+from hotline.desk.models import Ticket
+from hotline.desk.services.messages import add_note
+from hotline.desk.services.tickets import open_ticket
+from hotline.intake.models import InboundMessage, InboundStatus, Mailbox, raw_path
+from hotline.intake.services.content import RawUpload
+from hotline.intake.services.keys import MessageKeys, message_keys
+from hotline.intake.services.outcomes import finish, process
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    inbound_id: int
+    status: str
+    ticket_id: int | None
+    duplicate: bool = False
+
+
+# ---------------------------------------------------------------------------------------------------- the entry
+
+
+def ingest_raw(*, mailbox: Mailbox, raw: bytes, source: str, source_ref: str = "") -> IngestResult:
+    """Take one raw message into ``mailbox``; returns once the outcome is committed.
+
+    Raises only when nothing could be stored (the database is unreachable): the caller must then not
+    acknowledge the message, and will see it again.
+    """
+    keys = message_keys(raw)
+    seen = _already_taken(mailbox, keys)
+    if isinstance(seen, InboundMessage):
+        return IngestResult(seen.pk, seen.status, seen.ticket_id, duplicate=True)
+    keys = seen
+    try:
+        with transaction.atomic():
+            inbound = _claim(mailbox, keys, raw, source, source_ref)
+            if inbound is None:
+                return _duplicate(mailbox, keys)
+            process(inbound, mailbox, raw)
+            return IngestResult(inbound.pk, inbound.status, inbound.ticket_id)
+    except Exception as exc:  # any failure here must still leave the raw message and a ticket
+        logger.exception("intake: processing %s from %s failed; storing it as a bare ticket", source_ref, source)
+        return _ingest_failed(mailbox, keys, raw, source, source_ref, exc)
+
+
+def _already_taken(mailbox: Mailbox, keys: MessageKeys) -> InboundMessage | MessageKeys:
+    """The row of this very message if it was taken before, else the keys to claim it under."""
+    for candidate in (keys, keys.with_body()) if keys.message_id else (keys,):
+        row = InboundMessage.objects.filter(mailbox=mailbox, dedupe_key=candidate.dedupe_key).first()
+        if row is None:
+            return candidate
+        if row.body_sha256 == keys.body_sha256:
+            return row
+    # A third different message under one reused Message-ID: its content alone tells it apart.
+    return MessageKeys("", _content_key(keys), keys.body_sha256, keys.raw_sha256)
+
+
+def _content_key(keys: MessageKeys) -> str:
+    return f"raw-{keys.raw_sha256}"[:64]
+
+
+def _duplicate(mailbox: Mailbox, keys: MessageKeys) -> IngestResult:
+    row = InboundMessage.objects.get(mailbox=mailbox, dedupe_key=keys.dedupe_key)
+    return IngestResult(row.pk, row.status, row.ticket_id, duplicate=True)
+
+
+def _store_raw(inbound: InboundMessage, raw: bytes) -> None:
+    name = raw_path(inbound, "message.eml")
+    # Content-addressed: a retry finds the file already there instead of writing a second copy.
+    if not default_storage.exists(name):
+        name = default_storage.save(name, ContentFile(raw))
+    inbound.raw.name = name
+
+
+def _claim(mailbox: Mailbox, keys: MessageKeys, raw: bytes, source: str, source_ref: str) -> InboundMessage | None:
+    """Insert the message's row; None when another process (or an earlier run) has it already."""
+    inbound = InboundMessage(
+        mailbox=mailbox,
+        dedupe_key=keys.dedupe_key,
+        message_id=keys.message_id,
+        body_sha256=keys.body_sha256,
+        raw_sha256=keys.raw_sha256,
+        size=len(raw),
+        source=source[:16],
+        source_ref=source_ref[:500],
+    )
+    _store_raw(inbound, raw)
+    try:
+        with transaction.atomic():
+            inbound.save()
+    except IntegrityError:
+        return None
+    return inbound
+
+
+# ---------------------------------------------------------------------------------------------------- failures
+
+
+def _ingest_failed(
+    mailbox: Mailbox, keys: MessageKeys, raw: bytes, source: str, source_ref: str, exc: BaseException
+) -> IngestResult:
+    error = f"{type(exc).__name__}: {exc}"[:4000]
+    with transaction.atomic():
+        inbound = _claim(mailbox, keys, raw, source, source_ref)
+        if inbound is None:
+            return _duplicate(mailbox, keys)
+        inbound.error = error
+        try:
+            with transaction.atomic():
+                ticket = _bare_ticket(inbound, mailbox, raw, error)
+        except Exception:  # the row with the raw message is what must survive
+            logger.exception("intake: even a bare ticket failed for %s; kept for an administrator", source_ref)
+            finish(inbound, InboundStatus.FAILED)
+            return IngestResult(inbound.pk, inbound.status, None)
+        finish(inbound, InboundStatus.TICKET, ticket=ticket)
+        return IngestResult(inbound.pk, inbound.status, ticket.pk)
+
+
+def _bare_ticket(inbound: InboundMessage, mailbox: Mailbox, raw: bytes, error: str) -> Ticket:
+    ticket = open_ticket(
+        actor=None,
+        subject=_("Письмо, которое не удалось обработать"),
+        description=_("Исходное письмо приложено."),
+        channel=Channel.EMAIL,
+        queue=mailbox.queue,
+        mailbox=mailbox.address,
+        attachments=[RawUpload(raw)] if len(raw) <= settings.HOTLINE_ATTACHMENT_MAX_BYTES else [],
+        external_id=inbound.message_id,
+    )
+    add_note(
+        actor=None,
+        ticket=ticket,
+        body_text=_("Письмо не удалось обработать автоматически (%(error)s). Исходное письмо сохранено.")
+        % {"error": error},
+    )
+    return ticket
+
+
+def reprocess(*, actor: Any, inbound: InboundMessage) -> IngestResult:
+    """Process a stored message again (a failed, throttled or ignored one), e.g. from the admin.
+
+    A person asked for it, so the flood guard does not apply.
+
+    Raises:
+        Conflict: it already became a ticket or a reply.
+    """
+    if inbound.status in (InboundStatus.TICKET, InboundStatus.REPLY) and inbound.ticket_id is not None:
+        raise Conflict(_("Это письмо уже стало заявкой или ответом в заявку"), field="status")
+    with inbound.raw.open("rb") as handle:
+        raw = handle.read()
+    with transaction.atomic():
+        locked = InboundMessage.objects.select_for_update().select_related("mailbox").get(pk=inbound.pk)
+        mailbox = locked.mailbox
+        mailbox.loop_limit = 0
+        locked.error = ""
+        process(locked, mailbox, raw)
+        audit.record(
+            actor=actor,
+            action=AuditLog.Action.UPDATE,
+            obj=locked,
+            summary=f"inbound #{locked.pk} processed again: {locked.status}",
+        )
+    inbound.refresh_from_db()
+    return IngestResult(locked.pk, locked.status, locked.ticket_id)
