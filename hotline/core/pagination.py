@@ -33,9 +33,25 @@ def _decode(cursor: str) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed("Некорректный курсор страницы", field="cursor") from exc
-    if not isinstance(values, list):
+    if not isinstance(values, list) or not all(_storable(v) for v in values):
         raise ValidationFailed("Некорректный курсор страницы", field="cursor")
     return values
+
+
+_BIGINT = 2**63 - 1
+
+
+def _storable(value: Any) -> bool:
+    """A hand-made cursor must not reach the database with values it would choke on."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -_BIGINT <= value <= _BIGINT
+    if isinstance(value, float):
+        return abs(value) < 1e300
+    if isinstance(value, str):
+        return "\x00" not in value and len(value) <= 500
+    return value is None
 
 
 def paginate[T: models.Model](

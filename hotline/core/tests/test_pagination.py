@@ -29,3 +29,14 @@ def test_garbage_cursor_and_bad_limit_are_refused_with_the_field() -> None:
     with pytest.raises(ValidationFailed) as err:
         paginate(AuditLog.objects.all(), limit=0)
     assert err.value.field == "limit"
+
+
+@pytest.mark.parametrize("values", [[2**70], ["a\x00b", 1], [True], [{"id": 1}], ["x" * 1000, 1]])
+def test_hand_made_cursor_with_values_a_database_cannot_take_is_refused(values: list[object]) -> None:
+    import base64
+    import json
+
+    cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+    with pytest.raises(ValidationFailed) as err:
+        paginate(AuditLog.objects.all(), order_by="-at", cursor=cursor)
+    assert err.value.field == "cursor"
