@@ -18,6 +18,17 @@ def set_choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> 
     field.choices = choices
 
 
+class UniqueIds:
+    """Several forms share the ticket page: each form's ids start with its own prefix."""
+
+    id_prefix = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if self.id_prefix:
+            kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -87,7 +98,8 @@ class NewContactForm(StyledFormMixin, forms.Form):
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
 
 
-class ReplyForm(StyledFormMixin, forms.Form):
+class ReplyForm(UniqueIds, StyledFormMixin, forms.Form):
+    id_prefix = "reply"
     body = forms.CharField(
         label=_("Ответ клиенту"),
         widget=forms.Textarea(attrs={"rows": 5, "placeholder": _("Ответ увидит клиент (портал, e-mail)")}),
@@ -104,7 +116,8 @@ class ReplyForm(StyledFormMixin, forms.Form):
     )
 
 
-class NoteForm(StyledFormMixin, forms.Form):
+class NoteForm(UniqueIds, StyledFormMixin, forms.Form):
+    id_prefix = "note"
     note = forms.CharField(
         label=_("Внутренний комментарий"),
         widget=forms.Textarea(attrs={"rows": 5, "placeholder": _("Виден только сотрудникам")}),
@@ -112,17 +125,20 @@ class NoteForm(StyledFormMixin, forms.Form):
     attachments = MultipleFileField(label=_("Вложения"))
 
 
-class StatusForm(StyledFormMixin, forms.Form):
+class StatusForm(UniqueIds, StyledFormMixin, forms.Form):
+    id_prefix = "status"
     status = forms.ChoiceField(label=_("Статус"), choices=Status.choices)
     reason = forms.CharField(label=_("Комментарий"), required=False, max_length=1000)
 
 
-class ResolveForm(StyledFormMixin, forms.Form):
+class ResolveForm(UniqueIds, StyledFormMixin, forms.Form):
+    id_prefix = "resolve"
     resolution_code = forms.ChoiceField(label=_("Результат"), choices=ResolutionCode.choices)
     resolution_note = forms.CharField(label=_("Что сделано"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class PriorityForm(StyledFormMixin, forms.Form):
+class PriorityForm(UniqueIds, StyledFormMixin, forms.Form):
+    id_prefix = "priority"
     impact = forms.TypedChoiceField(label=_("Влияние"), choices=Impact.choices, coerce=int)
     urgency = forms.TypedChoiceField(label=_("Срочность"), choices=Urgency.choices, coerce=int)
     priority = forms.TypedChoiceField(
@@ -134,11 +150,13 @@ class PriorityForm(StyledFormMixin, forms.Form):
     )
 
 
-class CategoryForm(StyledFormMixin, forms.Form):
+class CategoryForm(UniqueIds, StyledFormMixin, forms.Form):
+    id_prefix = "category"
     category = category_field()
 
 
-class AssignForm(StyledFormMixin, forms.Form):
+class AssignForm(UniqueIds, StyledFormMixin, forms.Form):
+    id_prefix = "assign"
     assignee = forms.TypedChoiceField(label=_("Исполнитель"), coerce=int, empty_value=None, required=False)
 
     def __init__(self, *args: Any, agents: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
@@ -156,7 +174,8 @@ def queue_choices(queues: Any, *, departments_only: bool = False) -> list[tuple[
     return out
 
 
-class EscalateForm(StyledFormMixin, forms.Form):
+class EscalateForm(UniqueIds, StyledFormMixin, forms.Form):
+    id_prefix = "escalate"
     reason = forms.CharField(
         label=_("Причина эскалации"),
         max_length=2000,
@@ -171,7 +190,8 @@ class EscalateForm(StyledFormMixin, forms.Form):
         set_choices(self, "to_queue", [("", _("— следующая линия —")), *queue_choices(queues)])
 
 
-class TransferForm(StyledFormMixin, forms.Form):
+class TransferForm(UniqueIds, StyledFormMixin, forms.Form):
+    id_prefix = "transfer"
     to_queue = forms.TypedChoiceField(label=_("Отдел или очередь"), coerce=int)
     reason = forms.CharField(label=_("Причина передачи"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -186,15 +206,17 @@ class TicketRefForm(StyledFormMixin, forms.Form):
     )
 
 
-class MergeForm(TicketRefForm):
-    pass
+class MergeForm(UniqueIds, TicketRefForm):
+    id_prefix = "merge"
 
 
-class LinkForm(TicketRefForm):
+class LinkForm(UniqueIds, TicketRefForm):
+    id_prefix = "link"
     kind = forms.ChoiceField(label=_("Связь"), choices=LinkKind.choices, initial=LinkKind.RELATED)
 
 
-class SplitForm(StyledFormMixin, forms.Form):
+class SplitForm(UniqueIds, StyledFormMixin, forms.Form):
+    id_prefix = "split"
     subject = forms.CharField(label=_("Тема новой заявки"), max_length=255)
     message_ids = forms.TypedMultipleChoiceField(
         label=_("Сообщения, которые переносятся"), coerce=int, widget=forms.CheckboxSelectMultiple
@@ -258,7 +280,8 @@ class BulkForm(forms.Form):
         set_choices(self, "ticket_ids", [(v, v) for v in data])
 
 
-class SaveFilterForm(StyledFormMixin, forms.Form):
+class SaveFilterForm(UniqueIds, StyledFormMixin, forms.Form):
+    id_prefix = "savefilter"
     name = forms.CharField(label=_("Название фильтра"), max_length=80)
     query = forms.CharField(widget=forms.HiddenInput, required=False)
     is_shared = forms.BooleanField(label=_("Показывать всем сотрудникам"), required=False)
@@ -287,12 +310,14 @@ class PortalTicketForm(StyledFormMixin, forms.Form):
     attachments = MultipleFileField(label=_("Файлы"), help_text=_("Фото, скриншоты, документы — до 20 МБ каждый"))
 
 
-class PortalReplyForm(StyledFormMixin, forms.Form):
+class PortalReplyForm(UniqueIds, StyledFormMixin, forms.Form):
+    id_prefix = "preply"
     body = forms.CharField(label=_("Ваш ответ"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
     attachments = MultipleFileField(label=_("Файлы"))
 
 
-class RatingForm(StyledFormMixin, forms.Form):
+class RatingForm(UniqueIds, StyledFormMixin, forms.Form):
+    id_prefix = "rating"
     score = forms.TypedChoiceField(
         label=_("Оценка"),
         coerce=int,
