@@ -39,6 +39,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="units per read operation")
     parser.add_argument("--intake-requests", type=int, default=200, help="tickets opened by the intake operation")
     parser.add_argument("--emails", type=int, default=2000, help="messages in the e-mail intake's Maildir")
+    parser.add_argument("--articles", type=int, default=2000, help="knowledge-base articles to seed")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--time-limit", type=float, default=120.0, help="seconds per operation at most")
@@ -112,7 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     target = bench_env.make_env(args.database_url or None, args.data_dir or None)
     secret = bench_env.apply(target)
     meta_file = target.data_dir / f"seeded-{hashlib.sha256(target.label.encode()).hexdigest()[:12]}.json"
-    wanted = {"tickets": args.tickets, "seed": args.seed, "version": SEED_VERSION, "database": target.label}
+    wanted = {
+        "tickets": args.tickets, "articles": args.articles, "seed": args.seed, "version": SEED_VERSION,
+        "database": target.label,
+    }  # fmt: skip
     previous = json.loads(meta_file.read_text()) if meta_file.exists() else {}
     reuse = args.reuse and {k: previous.get(k) for k in wanted} == wanted
     if not reuse:
@@ -162,7 +166,10 @@ def main(argv: list[str] | None = None) -> int:
 
         show(f"seeding {args.tickets} tickets")
         counts = seed.seed(
-            args.tickets, seed=args.seed, progress=lambda stage, done, total: show(f"seed {stage}: {done}/{total}")
+            args.tickets,
+            seed=args.seed,
+            articles=args.articles,
+            progress=lambda stage, done, total: show(f"seed {stage}: {done}/{total}"),
         )
         result["seed"] = counts
         result["seed"]["analyze_seconds"] = round(seed.analyze(), 1)
@@ -221,7 +228,7 @@ def measure(
     supervisor = ops.actor(ops.SUPERVISOR)
     queues = ops.operator_queues(operator.user)
     ticket_ids = ops.visible_ticket_sample(rng, args.tickets, queues, args.requests)
-    truth = seed.planted(args.tickets, args.seed, articles=seed.ARTICLES if seed.knowledge_installed() else 0)
+    truth = seed.planted(args.tickets, args.seed, articles=args.articles if seed.knowledge_installed() else 0)
     operations: dict[str, Any] = {}
     result["operations"] = operations
     search_ready = apps.is_installed("hotline.knowledge") and "status" not in result.get("search_index", {})

@@ -151,17 +151,19 @@ def intake(rng: random.Random, contacts: int, count: int, *, new_share: float = 
                 "emails": [f"caller{new_id}@bench.example.ru"],
             }
 
-            async def unit(session: aiohttp.ClientSession, person: Any = person, ticket: Any = ticket) -> None:
+            async def new_caller(session: aiohttp.ClientSession, person: Any = person, ticket: Any = ticket) -> None:
                 created = await call(session, "POST", "/api/contacts", json_body=person, expect=(201,))
                 await call(session, "POST", "/api/tickets", json_body={**ticket, "contact_id": created["id"]},
                            expect=(201,))  # fmt: skip
+
+            units.append(new_caller)
         else:
             payload = {**ticket, "contact_id": rng.randint(1, contacts)}
 
-            async def unit(session: aiohttp.ClientSession, payload: Any = payload) -> None:
+            async def known_caller(session: aiohttp.ClientSession, payload: Any = payload) -> None:
                 await call(session, "POST", "/api/tickets", json_body=payload, expect=(201,))
 
-        units.append(unit)
+            units.append(known_caller)
     return units
 
 
@@ -258,7 +260,7 @@ def report() -> dict[str, Any]:
     return {"status": "not available", "reason": "no monthly KPI report service to call yet"}
 
 
-def reset_to_seed(tickets: int, contacts: int) -> dict[str, int]:
+def reset_to_seed(tickets: int, contacts: int) -> dict[str, float]:
     """Remove what earlier runs on this database added (tickets and callers past the seeded ids), so a re-run
     measures the same data as the first."""
     started = time.perf_counter()

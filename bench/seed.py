@@ -396,7 +396,7 @@ class TicketMaker:
             resolved_at, closed_at, cancelled_at,
         )  # fmt: skip
         self.history_id += 1
-        history = [(self.history_id, tid, created, None, "opened", "", "", "")]
+        history: list[Row] = [(self.history_id, tid, created, None, "opened", "", "", "")]
         if not is_open:
             self.history_id += 1
             history.append((self.history_id, tid, changed, agent, "status_changed", "status", "open", str(status)))
@@ -416,7 +416,7 @@ class TicketMaker:
     ) -> list[tuple[Any, ...]]:
         policy = self.config.policies[priority]
         pending = status in (Status.PENDING_CUSTOMER, Status.PENDING_THIRD_PARTY)
-        rows = []
+        rows: list[Row] = []
         for kind, target, stop in (
             ("first_response", SLA_TARGETS[priority][0], first_response or done_at),
             ("resolution", SLA_TARGETS[priority][1], done_at),
@@ -444,16 +444,14 @@ class TicketMaker:
 # ---------- articles ----------
 
 
-def _articles(
-    rng: random.Random, plant: Planted, authors: list[int]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def _articles(rng: random.Random, plant: Planted, authors: list[int], count: int) -> tuple[list[Row], list[Row]]:
     end = end_of_data()
     categories = [
         (1, "Доступ и пароли", "Access", 0), (2, "Оборудование", "Hardware", 1),
         (3, "Оплата и квитанции", "Billing", 2), (4, "Дом и ЖКХ", "Housing", 3), (5, "Прочее", "Other", 4),
     ]  # fmt: skip
     rows = []
-    for aid in range(1, ARTICLES + 1):
+    for aid in range(1, count + 1):
         form = plant.articles.get(aid)
         roll = rng.random()
         if form is not None:
@@ -486,7 +484,7 @@ ARTICLE_COLUMNS = [
 # ---------- the whole load ----------
 
 
-def seed(n: int, *, seed: int = 42, progress: Progress | None = None) -> dict[str, Any]:
+def seed(n: int, *, seed: int = 42, articles: int = ARTICLES, progress: Progress | None = None) -> dict[str, Any]:
     """Fill an empty, migrated database with ``n`` tickets and everything around them; returns counts and times."""
     say: Progress = progress or (lambda _stage, _done, _total: None)
     rng = random.Random(seed)
@@ -510,7 +508,8 @@ def seed(n: int, *, seed: int = 42, progress: Progress | None = None) -> dict[st
         counts["emails"] = Table(ContactEmail, ["id", "contact_id", "email", "is_primary"]).write(
             _emails(contacts, logins)
         )
-    plant = planted(n, seed, articles=ARTICLES if knowledge_installed() else 0)
+    articles = articles if knowledge_installed() else 0
+    plant = planted(n, seed, articles=articles)
     maker = TicketMaker(rng, n, config, org_of, plant)
     tables = {
         "tickets": Table(Ticket, TICKET_COLUMNS),
@@ -535,14 +534,14 @@ def seed(n: int, *, seed: int = 42, progress: Progress | None = None) -> dict[st
     counts.update({name: table.rows for name, table in tables.items()})
     models: list[Any] = [User, Queue, Category, Organisation, Contact, ContactPhone, ContactEmail, Ticket, Message,
                          TicketHistory, SlaTimer]  # fmt: skip
-    if knowledge_installed():
+    if articles:
         from hotline.knowledge.models import Article, ArticleCategory
 
-        categories, articles = _articles(rng, plant, config.agents[:10])
+        categories, rows = _articles(rng, plant, config.agents[:10], articles)
         with transaction.atomic():
             Table(ArticleCategory, ["id", "name", "name_en", "sort_order"]).write(categories)
-            counts["articles"] = Table(Article, ARTICLE_COLUMNS).write(articles)
-        say("articles", counts["articles"], ARTICLES)
+            counts["articles"] = Table(Article, ARTICLE_COLUMNS).write(rows)
+        say("articles", counts["articles"], articles)
         models += [Article, ArticleCategory]
     reset_sequences(models)
     counts["seconds"] = round(time.perf_counter() - started, 1)  # type: ignore[assignment]
