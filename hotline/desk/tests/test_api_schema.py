@@ -6,10 +6,13 @@ and every answer must be one the document declares, in the declared shape.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 
@@ -29,6 +32,17 @@ def target(line1: Queue, line2: Queue, customer: User, operator: User) -> Ticket
     """A real ticket for ``{ref}``: random refs only ever meet the 404 the access tests cover."""
     TicketFactory.create(queue=line1, contact=customer.contact)
     return TicketFactory.create(queue=line1, contact=customer.contact)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """The raw WSGI app closes "old" connections per request, which would drop the test's transaction
+    on PostgreSQL; Django's own test client switches this off the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
