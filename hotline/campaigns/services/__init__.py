@@ -1,0 +1,1 @@
+"""Every write of campaigns, one function per use case (keyword-only, atomic, audited, evented)."""

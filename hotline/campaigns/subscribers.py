@@ -1,0 +1,41 @@
+"""What campaigns do when customers change: merged contacts keep their leads, erased ones lose their data,
+and a contact who withdraws consent is not called again."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from hotline.campaigns.choices import DIALABLE_STATUSES, LeadStatus
+from hotline.campaigns.models import Attempt, DebtorMessage, Lead
+from hotline.core.events import subscribe
+from hotline.customers.events import ConsentWithdrawn, ContactErased, ContactsMerged
+
+
+def move_leads(event: ContactsMerged) -> None:
+    old_key, new_key = f"contact:{event.duplicate_id}", f"contact:{event.survivor_id}"
+    Lead.objects.filter(contact_id=event.duplicate_id).update(contact_id=event.survivor_id)
+    # One person, one 230-ФЗ count: the duplicate's calls and messages now count for the survivor.
+    Lead.objects.filter(debtor_key=old_key).update(debtor_key=new_key)
+    Attempt.objects.filter(debtor_key=old_key).update(debtor_key=new_key)
+    DebtorMessage.objects.filter(debtor_key=old_key).update(debtor_key=new_key)
+
+
+def scrub_leads(event: ContactErased) -> None:
+    """The erased person's name, address and list data go; the number stays only as the 230-ФЗ evidence key."""
+    Lead.objects.filter(contact_id=event.contact_id).update(
+        name="", address="", external_id="", data={}, status=LeadStatus.STOPPED, updated_at=timezone.now()
+    )
+    DebtorMessage.objects.filter(lead__contact_id=event.contact_id).update(text="")
+    Attempt.objects.filter(lead__contact_id=event.contact_id).update(note="")
+
+
+def stop_leads(event: ConsentWithdrawn) -> None:
+    Lead.objects.filter(contact_id=event.contact_id, status__in=list(DIALABLE_STATUSES)).update(
+        status=LeadStatus.STOPPED, updated_at=timezone.now()
+    )
+
+
+def register() -> None:
+    subscribe(ContactsMerged, move_leads, mode="sync")
+    subscribe(ContactErased, scrub_leads, mode="sync")
+    subscribe(ConsentWithdrawn, stop_leads, mode="sync")
