@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from ninja import P, PathEx
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import BaseModel
@@ -74,6 +75,10 @@ def organisation_by_id(actor: User, organisation_id: int, *, field: str) -> Orga
         raise ValidationFailed("Организация не найдена", field=field) from exc
 
 
+def _body_error(message: str, kind: str) -> NinjaValidationError:
+    return NinjaValidationError([{"loc": ("body",), "msg": message, "type": kind}])
+
+
 def parse_body[S: BaseModel](request: HttpRequest, schema: type[S]) -> tuple[S, list[UploadedFile[bytes]]]:
     """A JSON body, or multipart form fields plus ``attachments`` parts, validated against ``schema``.
 
@@ -82,16 +87,19 @@ def parse_body[S: BaseModel](request: HttpRequest, schema: type[S]) -> tuple[S, 
     """
     files: list[UploadedFile[bytes]] = []
     data: Any
-    if request.content_type == "multipart/form-data" or request.content_type == "application/x-www-form-urlencoded":
-        data = {key: request.POST.get(key) for key in request.POST}
-        files = list(request.FILES.getlist("attachments"))
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        try:
+            data = {key: request.POST.get(key) for key in request.POST}
+            files = list(request.FILES.getlist("attachments"))
+        except MultiPartParserError as exc:
+            raise _body_error("Некорректное тело multipart/form-data", "multipart_invalid") from exc
     else:
         try:
             data = json.loads(request.body or b"{}")
         except (ValueError, UnicodeDecodeError) as exc:
-            raise NinjaValidationError(
-                [{"loc": ("body",), "msg": "Тело запроса — не JSON", "type": "json_invalid"}]
-            ) from exc
+            raise _body_error("Тело запроса — не JSON", "json_invalid") from exc
+    if not isinstance(data, dict):
+        raise _body_error("Тело запроса — JSON-объект с полями", "model_type")
     try:
         return schema.model_validate(data), files
     except PydanticValidationError as exc:

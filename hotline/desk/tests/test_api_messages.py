@@ -104,6 +104,33 @@ def test_malformed_json_body_is_422(operator: User, ticket: Ticket) -> None:
     assert response.json()["code"] == "validation_failed"
 
 
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"[1, 2]", "application/json"),
+        (b'"text"', "application/json"),
+        (b"garbage", "multipart/form-data"),  # no boundary
+        (b"hi", "text/plain"),
+    ],
+)
+def test_bodies_that_are_not_an_object_are_422_in_the_error_format(
+    operator: User, ticket: Ticket, content: bytes, content_type: str
+) -> None:
+    response = Api.session(operator).client.post(url(ticket, "replies"), content, content_type=content_type)
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_failed"
+    assert not Message.objects.filter(ticket=ticket).exists()
+
+
+def test_a_plain_html_form_post_works(operator: User, ticket: Ticket) -> None:
+    response = Api.session(operator).client.post(
+        url(ticket, "replies"), "body_text=%D0%93%D0%BE%D1%82%D0%BE%D0%B2%D0%BE", "application/x-www-form-urlencoded"
+    )
+
+    assert created(response)["body_text"] == "Готово"
+
+
 def test_wrong_type_in_the_body_names_the_field(operator: User, ticket: Ticket) -> None:
     response = Api.session(operator).post(url(ticket, "replies"), {"body_text": ["список"]})
 
