@@ -1,0 +1,102 @@
+"""The ingest worker SIGKILLed at random points, then restarted: every message a ticket or a reply exactly once.
+
+A real ``hotline mailbox import-maildir`` process imports a few hundred generated messages (new requests, replies
+threading to them, auto-replies) against this test run's database — the PostgreSQL test database, or a file copy
+of the SQLite one (see ``test_celery_periodic``) — and is killed with SIGKILL at random moments, small batches
+making the kill land before, inside and after commits and between a commit and the Maildir acknowledgement.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hotline.desk.tests.factories import LineQueueFactory
+from hotline.intake.models import Mailbox, MailboxKind
+from hotline.intake.sample import generate, write_maildir
+from tests.integration.test_celery_periodic import ROOT, SharedDatabase
+
+MESSAGES = 300
+KILLS = 6
+RUN_TIMEOUT = 45
+
+
+@pytest.fixture
+def shared(transactional_db: None, tmp_path: Path) -> SharedDatabase:
+    queue = LineQueueFactory.create(name="Первая линия", slug="line-1", is_default=True)
+    Mailbox.objects.create(name="Поддержка", address="support@example.ru", kind=MailboxKind.IMPORT, queue=queue)
+    return SharedDatabase(tmp_path)  # after the rows exist: on SQLite it copies the database
+
+
+def _command(maildir: Path) -> list[str]:
+    hotline = str(Path(sys.executable).with_name("hotline"))
+    return [hotline, "mailbox", "import-maildir", str(maildir), "--mailbox", "support@example.ru", "--batch", "4"]
+
+
+def test_killed_importer_loses_nothing_and_takes_nothing_twice(shared: SharedDatabase, tmp_path: Path) -> None:
+    samples = generate(MESSAGES, seed=11)
+    maildir = write_maildir(tmp_path / "Maildir", samples)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "HOTLINE_TEST_DATABASE_URL")}
+    env |= shared.env | {
+        "HOTLINE_DATA_DIR": str(tmp_path),
+        "HOTLINE_OUTBOX_INLINE": "0",
+        "HOTLINE_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    rng = random.Random(2024)  # reproducible kill moments
+    log = (tmp_path / "importer.log").open("ab")
+    kills = 0
+    finished = False
+    deadline = time.monotonic() + 50
+    while not finished and time.monotonic() < deadline:
+        process = subprocess.Popen(
+            _command(maildir), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        if kills < KILLS:
+            # Django starts in about a second; the kill then lands somewhere in the import.
+            try:
+                process.wait(timeout=rng.uniform(1.2, 3.5))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+                kills += 1
+                continue
+        returncode = process.wait(timeout=RUN_TIMEOUT)
+        assert returncode == 0, (tmp_path / "importer.log").read_text(errors="replace")[-3000:]
+        finished = True
+    log.close()
+    assert finished, "the importer did not finish in time"
+    assert kills >= 3, "the importer finished before it could be killed often enough"
+
+    # Every message: taken once.
+    rows = shared.rows("SELECT message_id, status, ticket_id FROM intake_inboundmessage")
+    assert len(rows) == MESSAGES
+    assert len({r[0] for r in rows}) == MESSAGES
+    taken = {mid: (status, ticket) for mid, status, ticket in rows}
+    # Every request a ticket, every reply a message in its request's ticket, each exactly once.
+    messages = shared.rows("SELECT external_id, ticket_id FROM desk_message WHERE external_id <> ''")
+    by_id: dict[str, list[int]] = {}
+    for external_id, ticket_id in messages:
+        by_id.setdefault(external_id, []).append(ticket_id)
+    for sample in samples:
+        status, ticket = taken[sample.message_id]
+        if sample.auto_reply:
+            assert status == "auto_reply"
+            assert sample.message_id not in by_id
+            continue
+        assert by_id.get(sample.message_id) == [ticket], sample.message_id
+        if sample.reply_to_id:
+            assert status == "reply"
+            assert ticket == taken[sample.reply_to_id][1]
+        else:
+            assert status == "ticket"
+    requests = [s for s in samples if not s.reply_to_id and not s.auto_reply]
+    assert shared.rows("SELECT COUNT(*) FROM desk_ticket")[0][0] == len(requests)
+    assert not list((maildir / "new").iterdir())
