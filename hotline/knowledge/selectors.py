@@ -245,6 +245,9 @@ def editable_templates(actor: Any) -> tuple[list[CannedResponse], list[Macro]]:
         .select_related("queue", "owner", "reply", "set_category", "assignee")
         .order_by("name")
     )
-    for item in [*responses, *macros]:
-        item.editable = permissions.can_edit_template(actor, item, led)  # type: ignore[union-attr]
+    # The settings page shows edit buttons only where the agent may use them.
+    for response in responses:
+        response.editable = permissions.can_edit_template(actor, response, led)  # type: ignore[attr-defined]
+    for macro in macros:
+        macro.editable = permissions.can_edit_template(actor, macro, led)  # type: ignore[attr-defined]
     return responses, macros

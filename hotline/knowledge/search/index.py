@@ -8,6 +8,7 @@ stores the stems (``text.stems``), and its triggers copy them into the FTS5 tabl
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -47,7 +48,7 @@ def vector_sql(title: str, body: str, internal: str) -> str:
     )
 
 
-def _row(doc: DocumentData, *, stems: bool) -> list[object]:
+def _row(doc: DocumentData, *, stems: bool) -> list[Any]:
     now = timezone.now()
     return [
         doc.kind,
@@ -75,7 +76,7 @@ def upsert(docs: Sequence[DocumentData]) -> None:
     if postgres:
         columns.append("vector")
         placeholder += ", " + vector_sql("%s", "%s", "%s")
-    params: list[object] = []
+    params: list[Any] = []
     for doc in docs:
         params.extend(_row(doc, stems=not postgres))
         if postgres:

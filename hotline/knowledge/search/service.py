@@ -74,6 +74,9 @@ class SearchResults:
         return not any(r.hits for r in self.results.values())
 
     def __getitem__(self, kind: str) -> KindResults:
+        # Only the kinds: templates look ``found.corrected`` up as a key first.
+        if kind not in KINDS:
+            raise KeyError(kind)
         return self.results.get(kind, KindResults())
 
 
@@ -82,42 +85,47 @@ class SearchResults:
 Alternatives = Sequence[Sequence[text.Term]]
 
 
-def _pg_tsquery(groups: Alternatives, weights: str) -> str:
-    """``to_tsquery`` text: each group's spellings OR-ed, groups AND-ed; PostgreSQL stems the words."""
+def _pg_tsquery(groups: Alternatives, weights: str, *, any_word: bool) -> str:
+    """``to_tsquery`` text: each group's spellings OR-ed, groups AND-ed (OR-ed for ``any_word``);
+    PostgreSQL stems the words itself."""
     parts = []
     for group in groups:
         spellings = [f"'{term.word}':{'*' if term.prefix else ''}{weights}".rstrip(":") for term in group]
         parts.append(spellings[0] if len(spellings) == 1 else "(" + " | ".join(spellings) + ")")
-    return " & ".join(parts)
+    return (" | " if any_word else " & ").join(parts)
 
 
-def _fts5_query(groups: Alternatives, columns: Sequence[str]) -> str:
+def _fts5_query(groups: Alternatives, columns: Sequence[str], *, any_word: bool) -> str:
     parts = []
     for group in groups:
         spellings = [f'"{term.stem}"' + ("*" if term.prefix else "") for term in group]
         parts.append(spellings[0] if len(spellings) == 1 else "(" + " OR ".join(spellings) + ")")
-    return "{" + " ".join(columns) + "} : (" + " AND ".join(parts) + ")"
+    return "{" + " ".join(columns) + "} : (" + (" OR " if any_word else " AND ").join(parts) + ")"
 
 
-def _match(groups: Alternatives, *, title_only: bool, staff: bool) -> RawSQL:
-    """A boolean SQL condition: the document matches every group (in the title only, or anywhere seen)."""
+def _match(groups: Alternatives, *, title_only: bool, staff: bool, any_word: bool) -> RawSQL:
+    """A boolean SQL condition: the document matches every group (or any, with ``any_word``), in the
+    title only or anywhere the actor may see."""
     if connection.vendor == "postgresql":
         weights = "A" if title_only else ("" if staff else "AB")
         sql = f"knowledge_searchdocument.vector @@ to_tsquery('{CONFIG}', %s)"
-        return RawSQL(sql, [_pg_tsquery(groups, weights)], output_field=BooleanField())  # noqa: S611
+        tsquery = _pg_tsquery(groups, weights, any_word=any_word)
+        return RawSQL(sql, [tsquery], output_field=BooleanField())  # noqa: S611
     if title_only:
         columns: Sequence[str] = ["title_stems"]
     else:
         columns = ["title_stems", "body_stems", "internal_stems"] if staff else ["title_stems", "body_stems"]
     sql = f"knowledge_searchdocument.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"  # noqa: S608
-    return RawSQL(sql, [_fts5_query(groups, columns)], output_field=BooleanField())  # noqa: S611
+    return RawSQL(sql, [_fts5_query(groups, columns, any_word=any_word)], output_field=BooleanField())  # noqa: S611
 
 
-def _ranked(base: QuerySet[SearchDocument], groups: Alternatives, *, staff: bool, limit: int) -> tuple[list[Any], bool]:
+def _ranked(
+    base: QuerySet[SearchDocument], groups: Alternatives, *, staff: bool, limit: int, any_word: bool = False
+) -> tuple[list[Any], bool]:
     """Title matches newest first, then the other matches newest first; and whether there are more."""
     fields = ("id", "object_id", "title", "body", "internal", "sort_at")
     order = ("-sort_at", "-id")
-    title_match = _match(groups, title_only=True, staff=staff)
+    title_match = _match(groups, title_only=True, staff=staff, any_word=any_word)
     first = list(base.filter(title_match).order_by(*order).values(*fields)[: limit + 1])
     for row in first:
         row["in_title"] = True
@@ -125,7 +133,7 @@ def _ranked(base: QuerySet[SearchDocument], groups: Alternatives, *, staff: bool
         return first[:limit], True
     rest_limit = limit - len(first)
     rest = list(
-        base.filter(_match(groups, title_only=False, staff=staff))
+        base.filter(_match(groups, title_only=False, staff=staff, any_word=any_word))
         .exclude(title_match)
         .order_by(*order)
         .values(*fields)[: rest_limit + 1]
@@ -133,6 +141,29 @@ def _ranked(base: QuerySet[SearchDocument], groups: Alternatives, *, staff: bool
     for row in rest:
         row["in_title"] = False
     return first + rest[:rest_limit], len(rest) > rest_limit
+
+
+# Suggestions rank this many candidates per shown hit by how many of the words they contain.
+ANY_WORD_POOL = 6
+# Of a long body, the words counted for that ranking.
+COVER_CHARS = 5000
+
+
+def _best_covered(rows: list[dict[str, Any]], groups: Alternatives, limit: int) -> tuple[list[Any], bool]:
+    """Candidates re-ranked by the query words they contain (a title word counts twice), then as before."""
+
+    def covered(value: str) -> set[int]:
+        found = {text.stem(w) or w for w in text.words(value[:COVER_CHARS])}
+        return {i for i, group in enumerate(groups) if any(any(term.matches(s) for s in found) for term in group)}
+
+    scored = []
+    for position, row in enumerate(rows):
+        in_title = covered(row["title"])
+        score = 2 * len(in_title) + len(covered(row["body"]) - in_title)
+        scored.append((-score, position, row))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    best = [row for _score, _position, row in scored]
+    return best[:limit], len(best) > limit
 
 
 # ---------- who sees what ----------
@@ -290,11 +321,14 @@ def search(
     as_you_type: bool = False,
     open_tickets_only: bool = False,
     language: str | None = None,
+    any_word: bool = False,
 ) -> SearchResults:
     """Search ``kinds`` for ``actor``; at most ``limit`` hits of each kind, best first.
 
-    ``as_you_type`` lets the last, unfinished word match as a prefix. A ticket number («HL-000123»,
-    «123») puts that ticket first; a phone or e-mail finds contacts by their contact points.
+    ``as_you_type`` lets the last, unfinished word match as a prefix. ``any_word`` is for suggestions
+    from free text (a request being written): a document needs one of the words, and those with more of
+    them come first. A ticket number («HL-000123», «123») puts that ticket first; a phone or e-mail finds
+    contacts by their contact points.
     """
     query = " ".join((query or "").split())[:QUERY_MAX]
     limit = max(1, min(limit, MAX_LIMIT))
@@ -311,12 +345,16 @@ def search(
         results["contacts"] = _contact_point_hits(actor, query, limit)
 
     def run(groups: list[list[text.Term]]) -> None:
+        flat = [t for group in groups for t in group]
         for kind in wanted:
             if kind == "contacts" and contact_point:
                 continue
             base = _documents(actor, kind, open_tickets_only=open_tickets_only, language=language)
-            rows, more = _ranked(base, groups, staff=staff, limit=limit)
-            flat = [t for group in groups for t in group]
+            if any_word:
+                rows, _more = _ranked(base, groups, staff=staff, limit=limit * ANY_WORD_POOL, any_word=True)
+                rows, more = _best_covered(rows, groups, limit)
+            else:
+                rows, more = _ranked(base, groups, staff=staff, limit=limit)
             results[kind] = KindResults(hits=_attach_objects(kind, _hits(kind, rows, flat, staff=staff)), has_more=more)
 
     if terms:

@@ -14,8 +14,9 @@ import dataclasses
 import html
 import re
 import threading
+from typing import Any
 
-import Stemmer
+import Stemmer  # type: ignore[import-not-found]  # PyStemmer ships no type hints
 
 from hotline.knowledge.search import stopwords
 
@@ -29,9 +30,9 @@ MAX_TERM_LENGTH = 64
 _local = threading.local()
 
 
-def _stemmer(language: str) -> Stemmer.Stemmer:
+def _stemmer(language: str) -> Any:
     # PyStemmer's stemmers keep a cache and are not safe to share between threads.
-    stemmers: dict[str, Stemmer.Stemmer] | None = getattr(_local, "stemmers", None)
+    stemmers: dict[str, Any] | None = getattr(_local, "stemmers", None)
     if stemmers is None:
         stemmers = _local.stemmers = {}
     if language not in stemmers:

@@ -322,8 +322,13 @@ def delete_article(*, actor: User | None, article: Article) -> None:
     audit.record(actor=actor, action=AuditLog.Action.DELETE, obj=article, summary=title)
     article.delete()
     publish(ArticleDeleted(actor_id=_actor_id(actor), article_id=pk))
+
+    def remove_files() -> None:
+        for file in files:
+            file.delete(save=False)
+
     # Files go once the rows are gone for good.
-    transaction.on_commit(lambda: [f.delete(save=False) for f in files])
+    transaction.on_commit(remove_files)
 
 
 @transaction.atomic
@@ -349,6 +354,7 @@ def link_translation(*, actor: User | None, article: Article, translation: Artic
             field="translation_id",
         )
     Article.objects.filter(pk__in=[a.pk for a in theirs]).update(translation_group=article.translation_group)
+    translation.translation_group = article.translation_group
     audit.record(
         actor=actor,
         action=AuditLog.Action.UPDATE,
@@ -420,7 +426,7 @@ def add_attachments(*, actor: User | None, article: Article, files: Sequence[Any
         actor=actor,
         action=AuditLog.Action.UPDATE,
         obj=article,
-        summary=_("файлы: %(names)s") % {"names": ", ".join(a.original_name for a in stored)}[:200],
+        summary=_("файлы: %(names)s") % {"names": ", ".join(a.original_name for a in stored)[:200]},
     )
     return stored
 
