@@ -261,3 +261,23 @@ def test_language_switch_and_english(new_page: Any, screens: Screens) -> None:
     page.keyboard.press("Enter")
     expect(page.locator("#caller")).to_contain_text("1 open ticket already")
     screens.shot(page, "new-request-english")
+
+
+def test_queue_updates_live(new_page: Any, screens: Screens) -> None:
+    _world()
+    boss = new_page()
+    login(boss, "supervisor")
+    boss.goto("/desk/tickets/?status=open_all")
+    open_count = boss.locator("#status-chips a").first
+    expect(open_count).to_contain_text("5")
+    op = new_page()
+    login(op, "operator")
+    op.goto("/desk/new/")
+    op.get_by_label("Суть обращения").fill("Не горит свет на лестнице")
+    op.get_by_role("button", name="Создать заявку").click()
+    expect(op).to_have_url(re.compile(r"/desk/t/HL-\d+/"))
+    # The supervisor's open queue shows the new ticket and the new count without a reload.
+    expect(boss.locator("#status-chips a").first).to_contain_text("6", timeout=15_000)
+    expect(boss.locator("#ticket-table")).to_contain_text("Не горит свет на лестнице", timeout=15_000)
+    expect(boss.locator("#ticket-count")).to_contain_text("6")
+    screens.shot(boss, "queue-live")

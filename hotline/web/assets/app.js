@@ -208,6 +208,8 @@ function enhanceFiles(root = document) {
 document.addEventListener("htmx:load", (e) => enhanceFiles(e.detail.elt));
 
 /* ---------- bulk selection ---------- */
+// Live refreshes of a list wait while rows are ticked, so a bulk action is never lost.
+window.hotlineNoSelection = () => !document.querySelector("input[name=ticket_ids]:checked");
 document.addEventListener("change", (e) => {
   if (e.target.matches("[data-select-all]")) {
     const table = e.target.closest("table, form");
