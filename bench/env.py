@@ -63,9 +63,8 @@ def make_env(database_url: str | None, data_dir: str | None) -> BenchEnv:
     elif url and not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit(f"--database-url: postgres://… or sqlite, not {url!r}")
     folder = Path(data_dir) if data_dir else Path(tempfile.gettempdir()) / "hotline-bench"
-    if not url:
-        # One SQLite file per folder: runs against different sizes must not share it.
-        folder = folder / "sqlite"
+    # A folder per database (static files, the server's log, the seed record): two runs at once stay apart.
+    folder = folder / (urlsplit(url).path.strip("/") if url else "sqlite")
     folder.mkdir(parents=True, exist_ok=True)
     return BenchEnv(database_url=url, data_dir=folder)
 
