@@ -102,6 +102,8 @@ class ScopeMixin(forms.Form):
 
 
 class CannedResponseForm(StyledFormMixin, ScopeMixin):
+    # Both forms share one page: prefixes keep their fields' names and ids apart.
+    prefix = "response"
     name = forms.CharField(label=_("Название"), max_length=120)
     shortcut = forms.CharField(label=_("Сокращение"), max_length=40, required=False, help_text=_("Набор ::сокращение"))
     body = forms.CharField(label=_("Текст"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 6}))
@@ -109,6 +111,7 @@ class CannedResponseForm(StyledFormMixin, ScopeMixin):
 
 
 class MacroForm(StyledFormMixin, ScopeMixin):
+    prefix = "macro"
     name = forms.CharField(label=_("Название"), max_length=120)
     reply: forms.ModelChoiceField[CannedResponse] = forms.ModelChoiceField(
         label=_("Ответить шаблоном"), queryset=CannedResponse.objects.none(), required=False

@@ -187,25 +187,40 @@ def test_template_pages_create_and_edit(client, operator, line1):
     client.force_login(operator)
     page = client.get(reverse("knowledge:responses"))
     assert page.status_code == 200
-    bad = client.post(reverse("knowledge:new_response"), {"name": "x", "body": "{{ nope.nope }}", "scope": "personal"})
+    bad = client.post(
+        reverse("knowledge:new_response"),
+        {"response-name": "x", "response-body": "{{ nope.nope }}", "response-scope": "personal"},
+    )
     assert bad.status_code == 422
     assert "Неизвестная подстановка" in bad.content.decode()
     ok = client.post(
         reverse("knowledge:new_response"),
-        {"name": "Спасибо", "shortcut": "thx", "body": "Спасибо!", "scope": "personal", "is_active": "on"},
+        {
+            "response-name": "Спасибо",
+            "response-shortcut": "thx",
+            "response-body": "Спасибо!",
+            "response-scope": "personal",
+            "response-is_active": "on",
+        },
     )
     assert ok.status_code == 302
     created = selectors.usable_canned_responses(operator)[0]
     edited = client.post(
         reverse("knowledge:edit_response", args=[created.pk]),
-        {"name": "Спасибо", "shortcut": "thx", "body": "Большое спасибо!", "scope": "personal", "is_active": "on"},
+        {
+            "response-name": "Спасибо",
+            "response-shortcut": "thx",
+            "response-body": "Большое спасибо!",
+            "response-scope": "personal",
+            "response-is_active": "on",
+        },
     )
     assert edited.status_code == 302
     created.refresh_from_db()
     assert created.body == "Большое спасибо!"
     macro = client.post(
         reverse("knowledge:new_macro"),
-        {"name": "Решить", "scope": "personal", "set_status": "resolved", "is_active": "on"},
+        {"macro-name": "Решить", "macro-scope": "personal", "macro-set_status": "resolved", "macro-is_active": "on"},
     )
     assert macro.status_code == 302
     assert [m.name for m in selectors.usable_macros(operator)] == ["Решить"]
