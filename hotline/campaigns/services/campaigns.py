@@ -255,7 +255,7 @@ def change_campaign_status(*, actor: User | None, campaign: Campaign, status: st
         ValidationFailed: starting without leads or without a working gateway for progressive dialing.
     """
     require_manager(actor)
-    campaign = Campaign.objects.select_for_update().select_related("gateway").get(pk=campaign.pk)
+    campaign = Campaign.objects.select_for_update(of=("self",)).select_related("gateway").get(pk=campaign.pk)
     old = campaign.status
     if status not in CAMPAIGN_TRANSITIONS.get(old, frozenset()):
         raise InvalidTransition(

@@ -348,7 +348,7 @@ def dial_next_progressive(*, agent_id: int) -> Attempt | None:
     agent = User.objects.filter(pk=agent_id, is_active=True).first()
     if agent is None:
         return None
-    seat = Seat.objects.select_for_update().select_related("campaign").filter(agent=agent).first()
+    seat = Seat.objects.select_for_update(of=("self",)).select_related("campaign").filter(agent=agent).first()
     if seat is None or seat.state != SeatState.WAITING or seat.campaign is None:
         return None
     campaign = seat.campaign
@@ -414,7 +414,9 @@ class CallEvent:
 
 
 def _end_attempt(*, attempt_id: int, outcome: str, at: datetime, call_id: str) -> Attempt | None:
-    attempt = Attempt.objects.select_for_update().select_related("campaign", "lead").filter(pk=attempt_id).first()
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",)).select_related("campaign", "lead").filter(pk=attempt_id).first()
+    )
     if attempt is None or attempt.state == AttemptState.ENDED:
         return attempt
     attempt.state = AttemptState.ENDED
@@ -450,7 +452,7 @@ def record_call_event(*, gateway: Gateway, event: CallEvent) -> Attempt:
         ValidationFailed: an unknown event or outcome.
     """
     attempt = (
-        Attempt.objects.select_for_update()
+        Attempt.objects.select_for_update(of=("self",))
         .select_related("campaign")
         .filter(ref=event.attempt, campaign__gateway=gateway)
         .first()
@@ -504,7 +506,7 @@ def _apply_disposition(
     *, actor: User | None, attempt: Attempt, disposition: Disposition, note: str, callback_at: datetime | None
 ) -> Lead:
     now = timezone.now()
-    lead = Lead.objects.select_for_update().select_related("campaign").get(pk=attempt.lead_id)
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=attempt.lead_id)
     campaign = lead.campaign
     if attempt.state != AttemptState.ENDED:
         attempt.state = AttemptState.ENDED
@@ -577,7 +579,7 @@ def _apply_disposition(
             lead_status=lead.status,
         )
     )
-    seat = Seat.objects.select_for_update().select_related("campaign").filter(attempt=attempt).first()
+    seat = Seat.objects.select_for_update(of=("self",)).select_related("campaign").filter(attempt=attempt).first()
     if seat is not None:
         _set_seat(seat, SeatState.WAITING)
         if seat.campaign is not None and seat.campaign.dialing_mode == DialingMode.PROGRESSIVE:
@@ -601,7 +603,7 @@ def set_disposition(
         Conflict: the attempt already has a result, or the call is still ringing.
         ValidationFailed: an unknown disposition; a callback without a time, in the past or over 30 days ahead.
     """
-    attempt = Attempt.objects.select_for_update().select_related("campaign").get(pk=attempt.pk)
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=attempt.pk)
     if attempt.agent_id != actor.pk and not roles.is_supervisor(actor):
         raise Forbidden(_("Результат звонка указывает оператор, который звонил"))
     if attempt.disposition_id is not None:
@@ -636,7 +638,7 @@ def cancel_callback(*, actor: User, callback: Callback) -> Callback:
         Forbidden: not the agent it was promised by, nor a supervisor.
         Conflict: no longer pending.
     """
-    callback = Callback.objects.select_for_update().select_related("lead").get(pk=callback.pk)
+    callback = Callback.objects.select_for_update(of=("self",)).select_related("lead").get(pk=callback.pk)
     if callback.agent_id != actor.pk and not roles.is_supervisor(actor):
         raise Forbidden(_("Отменить перезвон может оператор, который его назначил, или руководитель"))
     if callback.status != CallbackStatus.PENDING:

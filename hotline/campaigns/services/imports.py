@@ -90,7 +90,7 @@ def start_import(*, actor: User | None, job: ImportJob, mapping: dict[str, str],
         Forbidden, Conflict (already started, finished campaign), ValidationFailed (field="mapping.<field>").
     """
     require_manager(actor)
-    job = ImportJob.objects.select_for_update().select_related("campaign").get(pk=job.pk)
+    job = ImportJob.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=job.pk)
     _ensure_open(job.campaign)
     if job.status != ImportStatus.UPLOADED:
         raise Conflict(_("Этот файл уже загружается или загружен"))
@@ -331,7 +331,7 @@ def run_import(*, job_id: int) -> ImportJob | None:
     """Import a queued job chunk by chunk; safe to run twice (a done job is left alone)."""
     with transaction.atomic():
         job = (
-            ImportJob.objects.select_for_update()
+            ImportJob.objects.select_for_update(of=("self",))
             .select_related("campaign", "call_list", "created_by")
             .filter(pk=job_id)
             .first()

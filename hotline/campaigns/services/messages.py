@@ -28,7 +28,7 @@ def record_debtor_message(*, actor: User, lead: Lead, channel: str, text: str) -
         ValidationFailed: unknown channel, empty text.
         Conflict: a 230-ФЗ limit or the local-time window holds it back (the message names the rule).
     """
-    lead = Lead.objects.select_for_update().select_related("campaign", "contact").get(pk=lead.pk)
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("campaign", "contact").get(pk=lead.pk)
     if not permissions.can_work_campaign(actor, lead.campaign):
         raise Forbidden(_("Вы не работаете в этой кампании"))
     if channel not in MessageChannel.values:

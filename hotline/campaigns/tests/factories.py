@@ -36,7 +36,7 @@ class CampaignFactory(factory.django.DjangoModelFactory[Campaign]):
     kind = CampaignKind.INFORMATION
     status = CampaignStatus.RUNNING
 
-    @factory.post_generation
+    @factory.post_generation  # type: ignore[untyped-decorator]
     def dispositions(obj: Campaign, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
         if create:
             _default_dispositions(obj)

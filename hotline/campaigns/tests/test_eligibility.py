@@ -17,6 +17,7 @@ from hotline.campaigns.eligibility import check_lead
 from hotline.campaigns.models import Attempt, Callback, CallList, Campaign, DoNotCall, Lead
 from hotline.campaigns.rules.zones import RUSSIAN_ZONES
 from hotline.campaigns.tests.factories import CallListFactory, CampaignFactory, make_lead
+from hotline.core.models import User
 from hotline.customers.tests.factories import ContactFactory
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -27,8 +28,8 @@ KALININGRAD_LANDLINE = "+74012123456"  # 4012: MSK−1, no summer time
 MOBILE = "+79161234567"  # a mobile range tells no region
 
 
-def msk(*args: int) -> datetime:
-    return datetime(*args, tzinfo=MSK)
+def msk(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=MSK)
 
 
 def rules_at(lead: Lead, moment: datetime, **kwargs: object) -> list[str]:
@@ -82,7 +83,9 @@ def test_a_final_status_allows_no_redial(info_list: CallList, status: str) -> No
     assert rules_at(lead, msk(2026, 3, 2, 12, 0)) == [Rule.STATUS]
 
 
-def test_a_lead_reserved_by_one_agent_is_not_dialable_by_another(info_list: CallList, operator, other_operator) -> None:
+def test_a_lead_reserved_by_one_agent_is_not_dialable_by_another(
+    info_list: CallList, operator: User, other_operator: User
+) -> None:
     lead = make_lead(info_list, MOSCOW_LANDLINE, status=LeadStatus.IN_PROGRESS, agent=operator)
     assert rules_at(lead, msk(2026, 3, 2, 12, 0), agent=other_operator) == [Rule.STATUS]
     assert rules_at(lead, msk(2026, 3, 2, 12, 0), agent=operator) == []
@@ -117,7 +120,7 @@ def test_the_retry_interval_of_the_last_disposition_must_pass(info_campaign: Cam
 
 # --- callbacks -----------------------------------------------------------------------------------------------
 def test_a_callback_waits_for_its_time_and_then_for_its_agent(
-    info_campaign: Campaign, info_list: CallList, operator, other_operator
+    info_campaign: Campaign, info_list: CallList, operator: User, other_operator: User
 ) -> None:
     lead = make_lead(info_list, MOSCOW_LANDLINE, status=LeadStatus.CALLBACK, attempts=1)
     Callback.objects.create(lead=lead, agent=operator, due_at=msk(2026, 3, 2, 15, 0))
@@ -130,7 +133,7 @@ def test_a_callback_waits_for_its_time_and_then_for_its_agent(
     assert rules_at(lead, msk(2026, 3, 2, 18, 0), agent=other_operator) == [Rule.CALLBACK]
 
 
-def test_a_done_callback_no_longer_holds_the_lead(info_list: CallList, operator, other_operator) -> None:
+def test_a_done_callback_no_longer_holds_the_lead(info_list: CallList, operator: User, other_operator: User) -> None:
     lead = make_lead(info_list, MOSCOW_LANDLINE, status=LeadStatus.RETRY, attempts=1)
     Callback.objects.create(lead=lead, agent=operator, due_at=msk(2026, 3, 2, 15, 0), status=CallbackStatus.DONE)
     assert rules_at(lead, msk(2026, 3, 2, 12, 0), agent=other_operator) == []
