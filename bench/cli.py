@@ -107,6 +107,19 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def cpu_calibration() -> float:
+    """Milliseconds of a fixed pure-Python loop (best of 5): how fast this CPU was for us at that moment.
+
+    About 15–20 ms on an idle modern core; on a shared machine it shows how much of a core the run got.
+    """
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        sum(range(1_000_000))
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     show = Display(args.quiet)
@@ -146,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             "server": "uvicorn hotline.asgi:application (bench.settings: production, DEBUG off)",
         },
         "load_average_start": load_average(),
+        "cpu_calibration_ms_start": cpu_calibration(),
     }
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -186,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         call_command("collectstatic", interactive=False, verbosity=0)
     measure(args, target, secret, result, show)
     result["load_average_end"] = load_average()
+    result["cpu_calibration_ms_end"] = cpu_calibration()
     text = json.dumps(result, ensure_ascii=False, indent=2)
     Path(args.out).write_text(text + "\n")
     print(text)
@@ -243,6 +258,7 @@ def measure(
             headers=who.bearer, cookies=who.cookies if cookies else None, progress=show.counter(name),
         ).summary()  # fmt: skip
         outcome["load_average"] = load_average()
+        outcome["cpu_calibration_ms"] = cpu_calibration()
         summary = ", ".join(f"{k} {outcome[k]}" for k in ("p50_ms", "p95_ms", "per_second", "errors") if k in outcome)
         show(f"{name}: {summary}")
         return outcome
