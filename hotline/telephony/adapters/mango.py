@@ -132,9 +132,10 @@ def _summary(entry: str, payload: Mapping[str, Any], received_at: datetime) -> C
     if not payload.get("create_time"):
         raise Malformed("нет поля «create_time»", field="json.create_time")
     created = fields.moment(payload, "create_time", prefix="json.", default=received_at)
-    ended = fields.moment(payload, "end_time", prefix="json.", default=created)
-    talk = fields.moment(payload, "talk_time", prefix="json.", default=created)
+    # Mango sends 0 for a moment that did not happen (no talk_time when nobody answered).
+    ended = fields.moment(payload, "end_time", prefix="json.", default=created) if payload.get("end_time") else created
     has_talk = bool(payload.get("talk_time"))
+    talk = fields.moment(payload, "talk_time", prefix="json.", default=created) if has_talk else created
     answered = fields.integer(payload, "entry_result", prefix="json.", default=0) == 1
     direction_code = fields.integer(payload, "call_direction", prefix="json.", default=1)
     source, target = _party(payload, "from"), _party(payload, "to")

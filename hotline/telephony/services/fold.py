@@ -99,7 +99,7 @@ def fold(events: Iterable[CallEventData]) -> CallState:
         state.line = state.line or event.line
         key = leg_key(event)
         leg = None
-        if key:
+        if key and event.kind != EventKind.RECORDING:
             leg = state.legs.setdefault(key, LegState(leg_id=key))
             leg.extension = leg.extension or event.extension
         if event.kind == EventKind.RINGING and leg is not None:

@@ -54,13 +54,15 @@ def webhook(request: HttpRequest, slug: str, subpath: str = "") -> HttpResponse:
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > settings.HOTLINE_TELEPHONY_MAX_BODY_BYTES:
         return _refuse(request, source, 413, "too_large", "тело запроса слишком большое")
+    # Read (and keep) the raw body first: signatures are over it, and the rejection log quotes it.
+    body = request.body
     now = timezone.now()
     raw: Any
     try:
         if source.kind == SourceKind.GENERIC:
-            generic.verify(secret=source.secret, headers=request.headers, body=request.body, now=now)
-            events: list[CallEventData] = generic.parse(request.body, received_at=now)
-            raw = json.loads(request.body)
+            generic.verify(secret=source.secret, headers=request.headers, body=body, now=now)
+            events: list[CallEventData] = generic.parse(body, received_at=now)
+            raw = json.loads(body)
         elif source.kind == SourceKind.ZADARMA:
             data = _form(request)
             zadarma.verify(secret=source.secret, headers=request.headers, data=data)
