@@ -138,6 +138,8 @@ def test_call_escalate_resolve_rate(new_page: Any, screens: Screens) -> None:
     expect(spec.locator("[data-presence]")).to_contain_text("Ким", timeout=15_000)
     spec.get_by_role("button", name="Взять себе").click()
     expect(spec.locator(".toast").last).to_contain_text("взяли")
+    # The colleague's page was not reloaded: it is told the ticket changed under it.
+    expect(mate.locator("#stale-notice")).to_contain_text("изменил другой сотрудник", timeout=15_000)
 
     # The colleague starts typing: the specialist is told.
     mate.keyboard.press("i")

@@ -279,6 +279,28 @@ function initLive() {
   if (live.topics.size) live.connect();
 }
 
+/* ---------- someone else changed the ticket ---------- */
+// Messages refresh the timeline by themselves; a change of status, assignee or queue made in
+// another tab is announced with a one-click reload, so nobody acts on a stale page.
+document.body.addEventListener("live:ticket", (e) => {
+  const event = e.detail?.event || "";
+  if (!$("[data-presence]") || event.endsWith("MessageAdded") || $("#stale-notice")) return;
+  const note = document.createElement("div");
+  note.id = "stale-notice";
+  note.className = "alert alert-info";
+  note.setAttribute("role", "status");
+  const text = document.createElement("span");
+  text.className = "grow";
+  text.textContent = t("msgStale", "The ticket was changed by someone else.");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "btn btn-sm";
+  button.textContent = t("msgReload", "Reload");
+  button.addEventListener("click", () => location.reload());
+  note.append(text, button);
+  $("[data-presence]").after(note);
+});
+
 /* ---------- collision warning ---------- */
 // Each open ticket page announces itself; every other viewer answers, so nobody keeps server state.
 function initPresence() {
