@@ -53,8 +53,11 @@ INSTALLED_APPS = [
     "hotline.customers",
     "hotline.desk",
     "hotline.sla",
+    "hotline.knowledge",
     "hotline.intake",
+    "hotline.telephony",
     "hotline.notify",
+    "hotline.campaigns",
     "hotline.workforce",
     "hotline.demo",
 ]
@@ -171,6 +174,7 @@ from hotline.settings.celery import *  # noqa: E402,F403
 # Mail goes through MAILERS (Django 6.1); EMAIL_BACKEND & co. must not be set beside it.
 from hotline.settings.mail import *  # noqa: E402,F403
 from hotline.settings.intake import *  # noqa: E402,F403
+from hotline.settings.telephony import *  # noqa: E402,F403
 
 # Hotline's own settings.
 HOTLINE_TICKET_PREFIX = os.environ.get("HOTLINE_TICKET_PREFIX", "HL")
