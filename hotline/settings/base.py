@@ -168,12 +168,11 @@ if not DEBUG and env_bool("HOTLINE_HTTPS", False):
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-from hotline.settings.channels import *  # noqa: E402,F403
+# One module per integration. Mail goes through MAILERS (Django 6.1): EMAIL_BACKEND & co. must not be set beside it.
 from hotline.settings.celery import *  # noqa: E402,F403
-
-# Mail goes through MAILERS (Django 6.1); EMAIL_BACKEND & co. must not be set beside it.
-from hotline.settings.mail import *  # noqa: E402,F403
+from hotline.settings.channels import *  # noqa: E402,F403
 from hotline.settings.intake import *  # noqa: E402,F403
+from hotline.settings.mail import *  # noqa: E402,F403
 from hotline.settings.telephony import *  # noqa: E402,F403
 
 # Hotline's own settings.

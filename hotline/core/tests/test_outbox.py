@@ -51,9 +51,13 @@ def test_publish_outside_a_transaction_is_refused() -> None:
 
 
 def test_event_is_stored_in_the_publishers_transaction_and_rolled_back_with_it() -> None:
-    with pytest.raises(ValueError, match="boom"), transaction.atomic():
-        publish(ThingHappened(thing_id=1))
-        raise ValueError("boom")
+    def change_that_fails() -> None:
+        with transaction.atomic():
+            publish(ThingHappened(thing_id=1))
+            raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        change_that_fails()
     assert not OutboxEvent.objects.exists()
 
 
