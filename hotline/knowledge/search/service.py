@@ -22,6 +22,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Substr
 
 from hotline.core import roles
 from hotline.core.contact_points import try_parse_phone
@@ -123,7 +124,11 @@ def _ranked(
     base: QuerySet[SearchDocument], groups: Alternatives, *, staff: bool, limit: int, any_word: bool = False
 ) -> tuple[list[Any], bool]:
     """Title matches newest first, then the other matches newest first; and whether there are more."""
-    fields = ("id", "object_id", "title", "body", "internal", "sort_at")
+    # Snippets are cut from the start of long texts: a mail thread's 100 000 characters stay in the database.
+    base = base.annotate(
+        body_head=Substr("body", 1, SNIPPET_SOURCE), internal_head=Substr("internal", 1, SNIPPET_SOURCE)
+    )
+    fields = ("id", "object_id", "title", "body_head", "internal_head", "sort_at")
     order = ("-sort_at", "-id")
     title_match = _match(groups, title_only=True, staff=staff, any_word=any_word)
     first = list(base.filter(title_match).order_by(*order).values(*fields)[: limit + 1])
@@ -147,6 +152,8 @@ def _ranked(
 ANY_WORD_POOL = 6
 # Of a long body, the words counted for that ranking.
 COVER_CHARS = 5000
+# Of a long body, the part a snippet is cut from.
+SNIPPET_SOURCE = 5000
 
 
 def _best_covered(rows: list[dict[str, Any]], groups: Alternatives, limit: int) -> tuple[list[Any], bool]:
@@ -159,7 +166,7 @@ def _best_covered(rows: list[dict[str, Any]], groups: Alternatives, limit: int) 
     scored = []
     for position, row in enumerate(rows):
         in_title = covered(row["title"])
-        score = 2 * len(in_title) + len(covered(row["body"]) - in_title)
+        score = 2 * len(in_title) + len(covered(row["body_head"]) - in_title)
         scored.append((-score, position, row))
     scored.sort(key=lambda item: (item[0], item[1]))
     best = [row for _score, _position, row in scored]
@@ -236,10 +243,10 @@ def _groups(terms: Sequence[text.Term], corrections: dict[str, list[str]]) -> li
 def _hits(kind: str, rows: Iterable[dict[str, Any]], terms: list[text.Term], *, staff: bool) -> list[Hit]:
     hits = []
     for row in rows:
-        snippet = text.highlight(row["body"], terms)
+        snippet = text.highlight(row["body_head"], terms)
         from_internal = False
-        if staff and row["internal"] and "<mark>" not in snippet:
-            internal = text.highlight(row["internal"], terms)
+        if staff and row["internal_head"] and "<mark>" not in snippet:
+            internal = text.highlight(row["internal_head"], terms)
             if "<mark>" in internal:
                 snippet, from_internal = internal, True
         hits.append(
@@ -264,11 +271,15 @@ def _attach_objects(kind: str, hits: list[Hit]) -> list[Hit]:
         return hits
     objects: dict[int, Any]
     if kind == "tickets":
-        objects = Ticket.objects.select_related("queue", "contact", "assignee").in_bulk(ids)
+        objects = (
+            Ticket.objects.select_related("contact")
+            .only("id", "subject", "status", "created_at", "queue_id", "contact__id", "contact__full_name")
+            .in_bulk(ids)
+        )
     elif kind == "contacts":
         objects = Contact.objects.select_related("organisation").prefetch_related("phones", "emails").in_bulk(ids)
     else:
-        objects = Article.objects.select_related("category").in_bulk(ids)
+        objects = Article.objects.defer("body_html", "body_text").in_bulk(ids)
     for hit in hits:
         hit.obj = objects.get(hit.object_id)
     return [h for h in hits if h.obj is not None]
