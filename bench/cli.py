@@ -297,7 +297,7 @@ def measure(
     if "report" in only:
         operations["report"] = ops.report()
     show("query counts (in process)")
-    samples = ops.tickets_by_message_count(queues)
+    samples = ops.tickets_by_message_count(operator.user, queues)
     result["query_counts"] = ops.query_counts(operator.user, queues[0], samples)
 
 

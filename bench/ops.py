@@ -216,11 +216,20 @@ def query_counts(user: User, queue_id: int, ticket_ids: list[int]) -> dict[str, 
     }
 
 
-def tickets_by_message_count(queues: list[int]) -> list[int]:
-    """One ticket with the fewest and one with the most messages, so a count that grows per message shows."""
+def tickets_by_message_count(user: User, queues: list[int]) -> list[int]:
+    """One ticket with the fewest and one with the most messages, so a count that grows per message shows.
+
+    Both assigned to someone else: the page asks about the viewer's role in the queue only then, which is a
+    difference of who, not of how much.
+    """
     from django.db.models import Count
 
-    recent = Ticket.objects.filter(queue_id__in=queues).order_by("-id")[:400].values("pk")
+    recent = (
+        Ticket.objects.filter(queue_id__in=queues, assignee__isnull=False)
+        .exclude(assignee=user)
+        .order_by("-id")[:400]
+        .values("pk")
+    )
     rows = list(
         Ticket.objects.filter(pk__in=recent).annotate(n=Count("messages")).order_by("n", "pk").values_list("pk", "n")
     )
