@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,9 @@ from hotline.desk.models import Attachment, Category, Message, Queue, QueueMembe
 
 # History a customer may follow on the portal: where their request stands, not who handled it how.
 CUSTOMER_HISTORY_ACTIONS = ("opened", "status_changed", "resolved", "closed", "reopened", "cancelled", "auto_closed")
+
+# Lines 1→3 first, departments last, the same on every database (SQLite and PostgreSQL sort NULL apart).
+QUEUE_ORDER = (F("line_level").asc(nulls_last=True), "name")
 
 
 def visible_tickets(actor: Any) -> QuerySet[Ticket]:
@@ -213,15 +216,15 @@ def get_attachment_for(actor: Any, attachment_id: int) -> Attachment:
 def list_queues_for(actor: Any) -> QuerySet[Queue]:
     """Queues an agent can see and transfer to (all active ones; admins also the disabled); none for customers."""
     if roles.is_admin(actor):
-        return Queue.objects.all().order_by("line_level", "name")
+        return Queue.objects.all().order_by(*QUEUE_ORDER)
     if roles.is_agent(actor):
-        return Queue.objects.filter(is_active=True).order_by("line_level", "name")
+        return Queue.objects.filter(is_active=True).order_by(*QUEUE_ORDER)
     return Queue.objects.none()
 
 
 def my_queues(actor: User) -> QuerySet[Queue]:
     """The queues the agent belongs to (their workload), with their role."""
-    return Queue.objects.filter(memberships__user_id=actor.pk, is_active=True).order_by("line_level", "name")
+    return Queue.objects.filter(memberships__user_id=actor.pk, is_active=True).order_by(*QUEUE_ORDER)
 
 
 def list_categories(*, include_inactive: bool = False) -> QuerySet[Category]:
