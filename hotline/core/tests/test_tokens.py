@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_token_authenticates_its_user_and_only_its_hash_is_stored() -> None:
-    admin, agent = AdminFactory(), OperatorFactory()
+    admin, agent = AdminFactory.create(), OperatorFactory.create()
     token, raw = issue_token(actor=admin, user=agent, name="АТС")
     assert authenticate_token(raw) == agent
     assert raw not in token.key_hash
@@ -17,7 +17,7 @@ def test_token_authenticates_its_user_and_only_its_hash_is_stored() -> None:
 
 
 def test_revoked_token_and_inactive_user_are_refused() -> None:
-    admin, agent = AdminFactory(), OperatorFactory()
+    admin, agent = AdminFactory.create(), OperatorFactory.create()
     token, raw = issue_token(actor=admin, user=agent, name="CRM")
     revoke_token(actor=admin, token=token)
     assert authenticate_token(raw) is None

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client() -> Client:
     client = Client()
-    client.force_login(AdminFactory(is_superuser=True))
+    client.force_login(AdminFactory.create(is_superuser=True))
     return client
 
 
@@ -42,7 +42,7 @@ def _queue_form(**overrides: str) -> dict[str, str]:
 
 
 def test_queue_is_created_with_members_through_the_services(admin_client: Client) -> None:
-    agent = OperatorFactory()
+    agent = OperatorFactory.create()
     response = admin_client.post("/admin/desk/queue/add/", _queue_form(**{"memberships-0-user": str(agent.pk)}))
     assert response.status_code == 302, response.content.decode()[:2000]
     queue = Queue.objects.get(slug="it")
