@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +18,7 @@ from hotline.core.models import User
 from hotline.desk import permissions
 from hotline.desk.choices import OPEN_STATUSES, AssignmentMode, Status
 from hotline.desk.events import TicketAssigned, TicketStatusChanged
-from hotline.desk.models import AgentSkill, Category, QueueMembership, Ticket
+from hotline.desk.models import AgentSkill, Category, Queue, QueueMembership, Ticket
 from hotline.desk.services.common import (
     actor_id,
     ensure_can_work,
@@ -25,6 +27,20 @@ from hotline.desk.services.common import (
     log_change,
     save_ticket,
 )
+
+# Upper apps (workforce: on shift and available) narrow automatic assignment without the desk importing them.
+# A filter gets the queue and returns the user ids that may take work now (a queryset/subquery), or None.
+AvailabilityFilter = Callable[[Queue], QuerySet[Any] | None]
+_availability_filters: dict[str, AvailabilityFilter] = {}
+
+
+def register_availability_filter(name: str, check: AvailabilityFilter) -> None:
+    """Register (or replace) the filter called ``name``; called from an upper app's ``ready()``."""
+    _availability_filters[name] = check
+
+
+def unregister_availability_filter(name: str) -> None:
+    _availability_filters.pop(name, None)
 
 
 def _member_agent(queue_id: int, user: User) -> bool:
@@ -201,6 +217,10 @@ def pick_assignee(ticket: Ticket) -> User | None:
         )
         .select_related("user")
     )
+    for check in list(_availability_filters.values()):
+        allowed = check(ticket.queue)
+        if allowed is not None:
+            members = members.filter(user_id__in=allowed)
     skill_levels: dict[int, int] = {}
     if mode == AssignmentMode.SKILLS:
         skill_id = required_skill_id(ticket.category)
