@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("portal/", include((portal_patterns, "portal"))),
     path("contacts/", include("hotline.customers.urls")),
     path("campaigns/", include("hotline.campaigns.urls")),
+    path("workforce/", include("hotline.workforce.urls")),
     path("telephony/", include("hotline.telephony.urls")),
     path("", include("hotline.web.urls")),
 ]
