@@ -192,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from bench import ops
 
-        show("reusing the seeded database")
+        show("reusing the seeded database (migrating it if the code moved on)")
+        with redirect_stdout(quiet):
+            call_command("migrate", verbosity=0, interactive=False)
         result["seed"] = {"reused": True, **previous.get("seed_result", {})}
         result["reset"] = ops.reset_to_seed(args.tickets, max(1, args.tickets // 10))
     show("collecting static files")
@@ -264,8 +266,9 @@ def measure(
         return outcome
 
     log = target.data_dir / "server.log"
-    show(f"starting uvicorn with {args.workers} workers (log: {log})")
-    with Server(target.variables(secret), workers=args.workers, log=log) as server:
+    over_http = only & {"screen_pop", "queue_page", "ticket_page", "search", "search_common", "intake"}
+    show(f"starting uvicorn with {args.workers} workers (log: {log})" if over_http else "no HTTP operations")
+    with Server(target.variables(secret), workers=args.workers, log=log, start=bool(over_http)) as server:
         result["memory_at_start"] = server.memory()
         if "screen_pop" in only:
             operations["screen_pop"] = run("screen_pop", ops.screen_pop(rng, contacts, args.requests), operator)

@@ -54,7 +54,10 @@ def _status(pid: int) -> dict[str, int]:
 class Server:
     """``uvicorn hotline.asgi:application --workers W``; a context manager that stops it on the way out."""
 
-    def __init__(self, env: Mapping[str, str], *, workers: int, port: int | None = None, log: Path) -> None:
+    def __init__(
+        self, env: Mapping[str, str], *, workers: int, log: Path, port: int | None = None, start: bool = True
+    ) -> None:
+        self.start = start
         self.env = {**os.environ, **env}
         self.workers = workers
         self.port = port or free_port()
@@ -73,6 +76,8 @@ class Server:
 
     def __enter__(self) -> Server:
         self.log = self.log_path.open("wb")
+        if not self.start:
+            return self
         self.process = subprocess.Popen(
             self.command(), cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
         )
