@@ -54,7 +54,10 @@ def built_assets() -> None:
 def browser(built_assets: None) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         _missing(f"{CHROMIUM} is missing (./dev setup installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Generous waits: a loaded CI machine may take seconds per page; a real failure still fails.
+    expect.set_options(timeout=20_000)
 
     # Playwright's sync API keeps an event loop in the test thread while the browser lives; the ORM
     # calls made beside it (fixtures, assertions, the test database's teardown) are plain sync code.
@@ -146,7 +149,7 @@ def new_page(browser: Any, asgi_server: str) -> Iterator[Any]:
             timezone_id="Europe/Moscow",
             base_url=asgi_server,
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(30_000)
         contexts.append(context)
         return context.new_page()
 
