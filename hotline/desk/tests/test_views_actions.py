@@ -207,3 +207,12 @@ def test_custom_fields_of_the_category(agent: Client, operator: User, line1: Que
     agent.post(f"/desk/t/{ticket.number}/fields/", {"cf_flat": "46"})
     ticket.refresh_from_db()
     assert ticket.custom_fields == {"flat": 46}
+
+
+def test_a_bad_filter_value_drops_only_that_filter(agent: Client, operator: User, customer: User, line1: Queue) -> None:
+    open_ticket(actor=operator, subject="Счёт за воду", channel=Channel.EMAIL, contact=customer.contact)
+    open_ticket(actor=operator, subject="Нет света", channel=Channel.PHONE, contact=customer.contact)
+    page = agent.get("/desk/tickets/", {"channel": "email", "priority": "abc", "created_from": "31.31.2026"})
+    assert page.status_code == 200
+    assert "Счёт за воду" in page.content.decode()
+    assert "Нет света" not in page.content.decode()

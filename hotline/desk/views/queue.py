@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from hotline.core import roles
 from hotline.core.errors import DomainError
 from hotline.core.models import User
-from hotline.desk import selectors
+from hotline.desk import extensions, selectors
 from hotline.desk.choices import OPEN_STATUSES, Status
 from hotline.desk.forms import BulkForm, SaveFilterForm, TicketFilterForm
 from hotline.desk.models import Ticket
@@ -80,6 +80,8 @@ def filtered_tickets(user: User, data: dict[str, Any]) -> QuerySet[Ticket]:
     field = SORTS.get(sort.lstrip("-"))
     if field:
         qs = qs.order_by(f"-{field}" if sort.startswith("-") else field, "-id")
+    else:
+        qs = extensions.sorted_by_extension(qs, sort) or qs
     return qs
 
 
@@ -109,15 +111,19 @@ def _filter_form(request: HttpRequest, user: User) -> TicketFilterForm:
 def tickets(request: HttpRequest) -> HttpResponse:
     user = actor(request)
     form = _filter_form(request, user)
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # a bad value drops only its own filter: cleaned_data keeps the valid ones
+    data = dict(form.cleaned_data)
     qs = filtered_tickets(user, data)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_tickets = list(page.object_list)
+    extensions.attach_badges(page_tickets)
     query = request.GET.urlencode()
     context = {
         "nav_section": "tickets",
         "form": form,
         "page": page,
-        "tickets": list(page.object_list),
+        "tickets": page_tickets,
+        "extra_sorts": extensions.extra_sorts(),
         "counts": status_counts(user, data),
         "current_status": data.get("status", ""),
         "saved_filters": list(web_selectors.list_saved_filters(user)),
