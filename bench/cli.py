@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    # Everything the run will use, loaded now: editing the benchmark while a long run goes on cannot break it.
+    from bench import load, ops, seed, server  # noqa: F401
+
     result: dict[str, Any] = {
         "benchmark": "hotline",
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
