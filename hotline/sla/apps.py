@@ -7,6 +7,7 @@ class SlaConfig(AppConfig):
     verbose_name = "SLA"
 
     def ready(self) -> None:
-        from hotline.sla import subscribers
+        from hotline.sla import subscribers, ui
 
         subscribers.register()
+        ui.register()

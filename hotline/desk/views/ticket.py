@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from hotline.core.errors import DomainError, NotFound, ValidationFailed
 from hotline.core.models import User
 from hotline.customers import services as contact_services
-from hotline.desk import permissions, selectors
+from hotline.desk import extensions, permissions, selectors
 from hotline.desk.choices import OPEN_STATUSES, Priority, ResolutionCode, Status
 from hotline.desk.forms import (
     AssignForm,
@@ -122,6 +122,7 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **bound: Any) -> dict[s
         phones = list(contact.phones.all())
         emails = list(contact.emails.all())
         contact_services.record_contact_view(actor=user, contact=contact)
+    extensions.attach_badges([ticket])
     context: dict[str, Any] = {
         "nav_section": "tickets",
         "ticket": ticket,
