@@ -38,9 +38,9 @@ def test_two_messages_a_day_four_a_week_sixteen_a_month(legal: Campaign, debt_li
     lead = make_lead(debt_list, "+74951111111")
     send(operator, lead, datetime(2026, 3, 2, 10, 0, tzinfo=MSK))
     send(operator, lead, datetime(2026, 3, 2, 11, 0, tzinfo=MSK))
-    with pytest.raises(Conflict) as day:
+    with pytest.raises(Conflict) as daily:
         send(operator, lead, datetime(2026, 3, 2, 12, 0, tzinfo=MSK))
-    assert day.value.code == f"refused:{Rule.DEBT_DAY}"
+    assert daily.value.code == f"refused:{Rule.DEBT_DAY}"
     send(operator, lead, datetime(2026, 3, 3, 10, 0, tzinfo=MSK))
     send(operator, lead, datetime(2026, 3, 3, 11, 0, tzinfo=MSK))
     with pytest.raises(Conflict) as week:
