@@ -32,7 +32,7 @@ from hotline.desk.services.tickets import open_ticket
 from hotline.intake.models import InboundMessage, InboundStatus, Mailbox, raw_path
 from hotline.intake.services.content import RawUpload
 from hotline.intake.services.keys import MessageKeys, message_keys
-from hotline.intake.services.outcomes import finish, process
+from hotline.intake.services.outcomes import OUTCOME_FIELDS, finish, process
 
 logger = logging.getLogger(__name__)
 
@@ -59,16 +59,23 @@ def ingest_raw(*, mailbox: Mailbox, raw: bytes, source: str, source_ref: str = "
     if isinstance(seen, InboundMessage):
         return IngestResult(seen.pk, seen.status, seen.ticket_id, duplicate=True)
     keys = seen
+    inbound = _new_row(mailbox, keys, raw, source, source_ref)
     try:
+        # The row goes in last, in the outcome's transaction: if another process took the same message
+        # meanwhile, the unique key refuses it and the whole outcome (the ticket too) is rolled back.
         with transaction.atomic():
-            inbound = _claim(mailbox, keys, raw, source, source_ref)
-            if inbound is None:
-                return _duplicate(mailbox, keys)
             process(inbound, mailbox, raw)
-            return IngestResult(inbound.pk, inbound.status, inbound.ticket_id)
+            inbound.save()
+        return IngestResult(inbound.pk, inbound.status, inbound.ticket_id)
+    except IntegrityError:
+        taken = _taken_by_another(mailbox, keys)
+        if taken is not None:
+            return taken
+        logger.exception("intake: processing %s from %s failed; storing it as a bare ticket", source_ref, source)
+        return _ingest_failed(mailbox, keys, raw, source, source_ref, "IntegrityError")
     except Exception as exc:  # any failure here must still leave the raw message and a ticket
         logger.exception("intake: processing %s from %s failed; storing it as a bare ticket", source_ref, source)
-        return _ingest_failed(mailbox, keys, raw, source, source_ref, exc)
+        return _ingest_failed(mailbox, keys, raw, source, source_ref, f"{type(exc).__name__}: {exc}")
 
 
 def _already_taken(mailbox: Mailbox, keys: MessageKeys) -> InboundMessage | MessageKeys:
@@ -87,9 +94,9 @@ def _content_key(keys: MessageKeys) -> str:
     return f"raw-{keys.raw_sha256}"[:64]
 
 
-def _duplicate(mailbox: Mailbox, keys: MessageKeys) -> IngestResult:
-    row = InboundMessage.objects.get(mailbox=mailbox, dedupe_key=keys.dedupe_key)
-    return IngestResult(row.pk, row.status, row.ticket_id, duplicate=True)
+def _taken_by_another(mailbox: Mailbox, keys: MessageKeys) -> IngestResult | None:
+    row = InboundMessage.objects.filter(mailbox=mailbox, dedupe_key=keys.dedupe_key).first()
+    return IngestResult(row.pk, row.status, row.ticket_id, duplicate=True) if row is not None else None
 
 
 def _store_raw(inbound: InboundMessage, raw: bytes) -> None:
@@ -100,8 +107,8 @@ def _store_raw(inbound: InboundMessage, raw: bytes) -> None:
     inbound.raw.name = name
 
 
-def _claim(mailbox: Mailbox, keys: MessageKeys, raw: bytes, source: str, source_ref: str) -> InboundMessage | None:
-    """Insert the message's row; None when another process (or an earlier run) has it already."""
+def _new_row(mailbox: Mailbox, keys: MessageKeys, raw: bytes, source: str, source_ref: str) -> InboundMessage:
+    """The message's row, not saved yet, with the raw message already in storage."""
     inbound = InboundMessage(
         mailbox=mailbox,
         dedupe_key=keys.dedupe_key,
@@ -113,11 +120,6 @@ def _claim(mailbox: Mailbox, keys: MessageKeys, raw: bytes, source: str, source_
         source_ref=source_ref[:500],
     )
     _store_raw(inbound, raw)
-    try:
-        with transaction.atomic():
-            inbound.save()
-    except IntegrityError:
-        return None
     return inbound
 
 
@@ -125,23 +127,35 @@ def _claim(mailbox: Mailbox, keys: MessageKeys, raw: bytes, source: str, source_
 
 
 def _ingest_failed(
-    mailbox: Mailbox, keys: MessageKeys, raw: bytes, source: str, source_ref: str, exc: BaseException
+    mailbox: Mailbox, keys: MessageKeys, raw: bytes, source: str, source_ref: str, error: str
 ) -> IngestResult:
-    error = f"{type(exc).__name__}: {exc}"[:4000]
-    with transaction.atomic():
-        inbound = _claim(mailbox, keys, raw, source, source_ref)
-        if inbound is None:
-            return _duplicate(mailbox, keys)
-        inbound.error = error
-        try:
-            with transaction.atomic():
-                ticket = _bare_ticket(inbound, mailbox, raw, error)
-        except Exception:  # the row with the raw message is what must survive
-            logger.exception("intake: even a bare ticket failed for %s; kept for an administrator", source_ref)
-            finish(inbound, InboundStatus.FAILED)
-            return IngestResult(inbound.pk, inbound.status, None)
-        finish(inbound, InboundStatus.TICKET, ticket=ticket)
+    inbound = _new_row(mailbox, keys, raw, source, source_ref)
+    inbound.error = error[:4000]
+    try:
+        with transaction.atomic():
+            ticket = _bare_ticket(inbound, mailbox, raw, inbound.error)
+            finish(inbound, InboundStatus.TICKET, ticket=ticket)
+            inbound.save()
         return IngestResult(inbound.pk, inbound.status, ticket.pk)
+    except IntegrityError:
+        taken = _taken_by_another(mailbox, keys)
+        if taken is not None:
+            return taken
+        logger.exception("intake: even a bare ticket failed for %s; kept for an administrator", source_ref)
+    except Exception:  # the row with the raw message is what must survive
+        logger.exception("intake: even a bare ticket failed for %s; kept for an administrator", source_ref)
+    inbound = _new_row(mailbox, keys, raw, source, source_ref)
+    inbound.error = error[:4000]
+    finish(inbound, InboundStatus.FAILED)
+    try:
+        with transaction.atomic():
+            inbound.save()
+    except IntegrityError:
+        taken = _taken_by_another(mailbox, keys)
+        if taken is not None:
+            return taken
+        raise
+    return IngestResult(inbound.pk, inbound.status, None)
 
 
 def _bare_ticket(inbound: InboundMessage, mailbox: Mailbox, raw: bytes, error: str) -> Ticket:
@@ -182,6 +196,7 @@ def reprocess(*, actor: Any, inbound: InboundMessage) -> IngestResult:
         mailbox.loop_limit = 0
         locked.error = ""
         process(locked, mailbox, raw)
+        locked.save(update_fields=OUTCOME_FIELDS)
         audit.record(
             actor=actor,
             action=AuditLog.Action.UPDATE,

@@ -38,6 +38,7 @@ class IngestStats:
     duplicates: int = 0
     too_large: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process's CPU time: comparable between runs on a busy machine
 
     @property
     def rate(self) -> float:
@@ -57,6 +58,7 @@ class IngestStats:
             "duplicates": self.duplicates,
             "too_large": self.too_large,
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "messages_per_second": round(self.rate, 1),
         }
 
@@ -102,6 +104,7 @@ def ingest_maildir(path: str | Path, *, mailbox: Mailbox | None = None, batch_si
     files = maildir_files(folder)
     stats = IngestStats()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     limit = int(settings.HOTLINE_MAIL_MAX_BYTES)
     for start in range(0, len(files), max(1, batch_size)):
         batch = files[start : start + batch_size]
@@ -122,5 +125,6 @@ def ingest_maildir(path: str | Path, *, mailbox: Mailbox | None = None, batch_si
         for file in done:
             _acknowledge(file)
     stats.seconds = time.perf_counter() - started
+    stats.cpu_seconds = time.process_time() - cpu_started
     logger.info("maildir %s → %s: %s", folder, target.address, stats.as_dict())
     return stats

@@ -93,24 +93,25 @@ def forget_our_addresses() -> None:
 def finish(
     inbound: InboundMessage, status: str, *, ticket: Ticket | None = None, message: Message | None = None
 ) -> None:
+    """Record the outcome on the row (saved by the caller, in the same transaction as the outcome)."""
     inbound.status = status
     inbound.ticket = ticket
     inbound.ticket_message = message
     inbound.processed_at = timezone.now()
-    inbound.save(
-        update_fields=[
-            "status",
-            "ticket",
-            "ticket_message",
-            "processed_at",
-            "from_email",
-            "subject",
-            "quote_offset",
-            "auto_reason",
-            "warnings",
-            "error",
-        ]
-    )
+
+
+OUTCOME_FIELDS = [
+    "status",
+    "ticket",
+    "ticket_message",
+    "processed_at",
+    "from_email",
+    "subject",
+    "quote_offset",
+    "auto_reason",
+    "warnings",
+    "error",
+]
 
 
 # ---------------------------------------------------------------------------------------------------- deciding
@@ -166,7 +167,6 @@ def _flooding(inbound: InboundMessage, mailbox: Mailbox, sender: str) -> bool:
     since = timezone.now() - LOOP_WINDOW
     recent = (
         InboundMessage.objects.filter(mailbox=mailbox, from_email=sender, received_at__gte=since)
-        .exclude(pk=inbound.pk)
         .exclude(status__in=[InboundStatus.OWN_MAIL, InboundStatus.FAILED])
         .count()
     )

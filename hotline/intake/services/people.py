@@ -39,13 +39,11 @@ def _serialise(address: str) -> None:
 
 def find_contact(address: str) -> Contact | None:
     """The active contact with this address: whoever has it as primary first, then the longest-known."""
-    row = (
-        ContactEmail.objects.filter(email=address, contact__merged_into__isnull=True, contact__erased_at__isnull=True)
-        .order_by("-is_primary", "contact_id")
-        .values_list("contact_id", flat=True)
+    return (
+        Contact.objects.filter(emails__email=address, merged_into__isnull=True, erased_at__isnull=True)
+        .order_by("-emails__is_primary", "id")
         .first()
     )
-    return Contact.objects.filter(pk=row).first() if row is not None else None
 
 
 @transaction.atomic

@@ -70,6 +70,21 @@ def test_the_same_message_twice_is_one_ticket(mailbox: Mailbox) -> None:
     assert InboundMessage.objects.count() == 1
 
 
+def test_two_pollers_racing_for_one_message_make_one_ticket(mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline.intake.services import ingest
+
+    # The second poller looked before the first committed: it processes the message too, and the unique key
+    # refuses its row when it commits, taking its ticket back with it.
+    monkeypatch.setattr(ingest, "_already_taken", lambda mailbox, keys: keys)
+    raw = mail(message_id="race@example.com")
+    first = ingest_raw(mailbox=mailbox, raw=raw, source="imap")
+    second = ingest_raw(mailbox=mailbox, raw=raw, source="imap")
+    assert second.duplicate
+    assert second.inbound_id == first.inbound_id
+    assert Ticket.objects.count() == 1
+    assert Contact.objects.count() == 1
+
+
 def test_a_reused_message_id_with_other_content_is_another_message(mailbox: Mailbox) -> None:
     ingest_raw(mailbox=mailbox, raw=mail(message_id="same@broken.example", text="Первое"), source="smtp")
     second = ingest_raw(mailbox=mailbox, raw=mail(message_id="same@broken.example", text="Второе"), source="smtp")

@@ -34,6 +34,9 @@ from hotline.intake.services.maildir import ingest_maildir
 
 class Command(BaseCommand):
     help = "Приём почты: опрос IMAP, входящий SMTP/LMTP-сервер, импорт Maildir."
+    # A long-running worker restarted often (and killed in the fault test): the system checks, which load every
+    # URL, view and admin, cost seconds at each start and are run by ``hotline check`` and the web server anyway.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
