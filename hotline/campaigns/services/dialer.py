@@ -363,6 +363,22 @@ def dial_next_progressive(*, agent_id: int) -> Attempt | None:
     return _start_attempt(agent=agent, seat=seat, lead=result.lead, mode=DialingMode.PROGRESSIVE)
 
 
+def dial_waiting_seats(*, limit: int = 200) -> int:
+    """Progressive campaigns: give every free agent their next eligible lead (leads whose window or 230-ФЗ period
+    has just opened, callbacks that have come due); returns how many calls were placed. Each seat is its own
+    transaction, so one agent's trouble never holds back another's call."""
+    placed = 0
+    waiting = Seat.objects.filter(
+        state=SeatState.WAITING,
+        campaign__status=CampaignStatus.RUNNING,
+        campaign__dialing_mode=DialingMode.PROGRESSIVE,
+    ).values_list("agent_id", flat=True)
+    for agent_id in list(waiting[:limit]):
+        if dial_next_progressive(agent_id=agent_id) is not None:
+            placed += 1
+    return placed
+
+
 def _enqueue_progressive(agent_id: int) -> None:
     from hotline.campaigns.tasks import dial_next_progressive_task
     from hotline.celery import enqueue_on_commit

@@ -371,3 +371,40 @@ def test_repeated_and_late_reports_change_nothing(client: Client, dialled: Attem
     assert dialled.disposition is not None
     assert dialled.disposition.code == "no_answer"
     assert Attempt.objects.count() == 1
+
+
+def test_the_periodic_sweep_dials_for_free_agents_once_leads_become_eligible(
+    operator: User, info_list: CallList, info_campaign: Campaign, django_capture_on_commit_callbacks: Any
+) -> None:
+    from hotline.campaigns import originate
+    from hotline.campaigns.tasks import dial_waiting_seats_task
+
+    gateway = GatewayFactory.create()
+    Campaign.objects.filter(pk=info_campaign.pk).update(gateway=gateway, dialing_mode=DialingMode.PROGRESSIVE)
+    info_campaign.refresh_from_db()
+    lead = make_lead(info_list, "+74232123456")  # Vladivostok: campaign hours 09–21 there
+    placed: list[OriginateRequest] = []
+
+    class Recording:
+        def originate(self, request: OriginateRequest) -> OriginateResult:
+            placed.append(request)
+            return OriginateResult(call_id=f"sweep-{len(placed)}")
+
+    originate.set_originator_factory(lambda gw: Recording())
+    try:
+        with time_machine.travel(datetime(2026, 3, 2, 1, 30, tzinfo=MSK), tick=False):  # 08:30 there
+            with django_capture_on_commit_callbacks(execute=True):
+                dialer.join_campaign(actor=operator, campaign=info_campaign, extension="101")
+            assert placed == []
+            assert "вне разрешённого времени" in Seat.objects.get(agent=operator).waiting_reason
+        with time_machine.travel(datetime(2026, 3, 2, 2, 0, tzinfo=MSK), tick=False):  # 09:00 there
+            with django_capture_on_commit_callbacks(execute=True):
+                assert dial_waiting_seats_task.apply().get() == "placed 1"
+            # The same slot again (a second beat): nothing more.
+            assert dial_waiting_seats_task.apply().get() == "skipped"
+    finally:
+        originate.set_originator_factory(None)
+    assert [r.number for r in placed] == [lead.phone]
+    attempt = Attempt.objects.get(lead=lead)
+    assert attempt.call_ref == "sweep-1"
+    assert Seat.objects.get(agent=operator).state == SeatState.DIALING
