@@ -52,9 +52,11 @@ def _render(
 
 
 def _values(request: HttpRequest) -> dict[str, str]:
-    return {
-        key.removeprefix(VALUE_PREFIX): value for key, value in request.POST.items() if key.startswith(VALUE_PREFIX)
-    }
+    values: dict[str, str] = {}
+    for key in request.POST:
+        if key.startswith(VALUE_PREFIX):
+            values[key.removeprefix(VALUE_PREFIX)] = str(request.POST.get(key) or "")
+    return values
 
 
 @require_POST
