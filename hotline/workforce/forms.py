@@ -21,6 +21,20 @@ _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+def _display_name(user: User) -> str:
+    return user.display_name
+
+
+class PeopleField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return _display_name(obj)
+
+
+class PersonField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return _display_name(obj)
+
+
 def _agents() -> Any:
     return User.objects.filter(is_active=True, role__in=[r.value for r in AGENT_ROLES]).order_by(
         "last_name", "username"
@@ -30,7 +44,7 @@ def _agents() -> Any:
 class TeamForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label=_("Название"), max_length=120)
     time_zone = forms.ChoiceField(label=_("Часовой пояс команды"), choices=time_zone_choices)
-    members = forms.ModelMultipleChoiceField(
+    members = PeopleField(
         label=_("Сотрудники"), queryset=_agents(), required=False, widget=forms.SelectMultiple(attrs={"size": 8})
     )
     queues = forms.ModelMultipleChoiceField(
@@ -74,7 +88,7 @@ class TemplateForm(StyledFormMixin, forms.Form):
 
 
 class ShiftForm(StyledFormMixin, forms.Form):
-    user = forms.ModelChoiceField(label=_("Сотрудник"), queryset=User.objects.none())
+    user = PersonField(label=_("Сотрудник"), queryset=User.objects.none())
     starts_at = forms.DateTimeField(label=_("Начало"), widget=_DATETIME)
     ends_at = forms.DateTimeField(label=_("Конец"), widget=_DATETIME)
     break_minutes = forms.IntegerField(label=_("Перерывы, мин"), min_value=0, initial=0, required=False)
@@ -89,7 +103,7 @@ class ShiftForm(StyledFormMixin, forms.Form):
 
 class FillForm(StyledFormMixin, forms.Form):
     template = forms.ModelChoiceField(label=_("Шаблон"), queryset=ShiftTemplate.objects.none())
-    users = forms.ModelMultipleChoiceField(
+    users = PeopleField(
         label=_("Сотрудники"), queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
     )
     date_from = forms.DateField(label=_("С"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -134,7 +148,7 @@ class FillForm(StyledFormMixin, forms.Form):
 
 class SwapForm(StyledFormMixin, forms.Form):
     shift = forms.ModelChoiceField(label=_("Моя смена"), queryset=Shift.objects.none())
-    counterpart = forms.ModelChoiceField(label=_("Кому"), queryset=User.objects.none())
+    counterpart = PersonField(label=_("Кому"), queryset=User.objects.none())
     counterpart_shift = forms.ModelChoiceField(
         label=_("Взамен смена коллеги (необязательно)"), queryset=Shift.objects.none(), required=False
     )
