@@ -205,3 +205,15 @@ def test_the_poll_command_prints_what_it_did(
         {"mailbox": "support@example.ru", "fetched": 1, "new": 1, "duplicates": 0, "skipped": False, "error": ""}
     ]
     assert Message.objects.count() == 1
+
+
+def test_the_periodic_task_polls_once_per_slot(dovecot: Dovecot, mailbox: Mailbox) -> None:
+    from hotline.core.models import PeriodicRun
+    from hotline.intake.tasks import poll_mailboxes_task
+
+    dovecot.deliver(mail(subject="Через периодическую задачу"))
+    first = poll_mailboxes_task.apply().get()
+    assert "support@example.ru: 1 new" in first
+    assert poll_mailboxes_task.apply().get() == "skipped"  # the same slot, another worker or beat
+    assert PeriodicRun.objects.filter(name="intake.poll_mailboxes").count() == 1
+    assert Ticket.objects.count() == 1
