@@ -106,8 +106,8 @@ class FillForm(StyledFormMixin, forms.Form):
     users = PeopleField(
         label=_("Сотрудники"), queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
     )
-    date_from = forms.DateField(label=_("С"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("По"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("С"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(label=_("По"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     weekdays = forms.MultipleChoiceField(
         label=_("Дни недели"),
         choices=[
