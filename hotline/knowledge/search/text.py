@@ -11,6 +11,7 @@ Snippets are cut and highlighted here too, from the stored text, so they read th
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import re
 import threading
@@ -50,6 +51,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall((text or "").lower())
 
 
+@functools.lru_cache(maxsize=100_000)
 def stem(word: str) -> str | None:
     """The index form of one lower-cased word, or None for a stop word.
 
