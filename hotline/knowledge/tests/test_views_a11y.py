@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from hotline.desk.tests.test_views_a11y import unnamed
@@ -12,7 +13,7 @@ from hotline.knowledge.tests.helpers import open_ticket, publish
 pytestmark = pytest.mark.django_db
 
 
-def assert_accessible(client, url: str) -> None:
+def assert_accessible(client: Client, url: str) -> None:
     response = client.get(url)
     assert response.status_code == 200, url
     missing, duplicates, _lang = unnamed(response.content.decode())
