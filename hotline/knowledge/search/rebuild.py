@@ -9,6 +9,7 @@ loses finished batches if it is interrupted.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 
 from django.db import connection, transaction
@@ -16,7 +17,7 @@ from django.db.models import Max, Min
 
 from hotline.customers.models import Contact
 from hotline.desk.choices import MessageKind
-from hotline.desk.models import Ticket
+from hotline.desk.models import Message, Ticket
 from hotline.knowledge.models import Article, DocumentKind, SearchDocument
 from hotline.knowledge.search import documents, index
 from hotline.knowledge.search.documents import FIELD_MAX
@@ -58,6 +59,20 @@ def _id_ranges(model: type[Ticket] | type[Contact] | type[Article], batch: int) 
     return [(start, min(start + batch, high + 1)) for start in range(low, high + 1, batch)]
 
 
+def _ticket_documents(start: int, stop: int) -> list[documents.DocumentData]:
+    """The documents of a range of tickets in two queries (tickets, then their messages)."""
+    tickets = list(Ticket.objects.filter(pk__gte=start, pk__lt=stop).only("id", "subject", "description", "created_at"))
+    by_ticket: dict[int, list[Message]] = defaultdict(list)
+    messages = (
+        Message.objects.filter(ticket_id__gte=start, ticket_id__lt=stop, kind__in=[MessageKind.REPLY, MessageKind.NOTE])
+        .only("ticket_id", "kind", "is_internal", "body_text")
+        .order_by("ticket_id", "created_at", "id")
+    )
+    for message in messages.iterator(chunk_size=2000):
+        by_ticket[message.ticket_id].append(message)
+    return [documents.ticket_document(ticket, by_ticket[ticket.pk]) for ticket in tickets]
+
+
 def _tickets(batch: int, progress: Progress) -> int:
     done = 0
     for start, stop in _id_ranges(Ticket, batch):
@@ -67,8 +82,7 @@ def _tickets(batch: int, progress: Progress) -> int:
                     cursor.execute(_TICKETS_SQL, [start, stop])
                     done += cursor.rowcount
             else:
-                ids = list(Ticket.objects.filter(pk__gte=start, pk__lt=stop).values_list("pk", flat=True))
-                docs = [d for d in (documents.load_ticket_document(i) for i in ids) if d is not None]
+                docs = _ticket_documents(start, stop)
                 for chunk in range(0, len(docs), 200):
                     index.upsert(docs[chunk : chunk + 200])
                 done += len(docs)

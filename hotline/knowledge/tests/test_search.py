@@ -10,6 +10,7 @@ from django.db import connection
 
 from hotline.customers.services import contact_points, privacy
 from hotline.customers.services import contacts as contact_services
+from hotline.desk.models import Ticket
 from hotline.desk.services import messages, relations
 from hotline.desk.services import tickets as ticket_services
 from hotline.knowledge.models import SearchDocument
@@ -224,6 +225,11 @@ def test_rolled_back_write_leaves_no_trace(operator, line1):
 def test_reindex_rebuilds_what_the_writes_built_and_adds_bulk_loaded_rows(corpus, operator, contact):
     # ``contact`` comes from a factory (a bulk insert, no events): only a rebuild indexes it.
     assert search(operator, "Петров", kinds=["contacts"]).empty
+    # A thread: the rebuild (set-wise SQL on PostgreSQL) must gather it as the live path does.
+    threaded = Ticket.objects.get(pk=corpus["принтер"][0])
+    messages.add_reply(actor=operator, ticket=threaded, body_text="Пришлите фото счётчика")
+    messages.add_note(actor=operator, ticket=threaded, body_text="Внутри: проверить пломбу")
+    messages.add_reply(actor=operator, ticket=threaded, body_text="  И квитанцию  ")
     live = {(d.kind, d.object_id): (d.title, d.body, d.internal) for d in SearchDocument.objects.all()}
     before = {q: ids(search(operator, q, limit=50)["tickets"]) for q in ("счётчик", "квитанция", "printer")}
     SearchDocument.objects.all().delete()
