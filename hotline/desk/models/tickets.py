@@ -123,6 +123,9 @@ class Ticket(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["queue", "status", "priority", "created_at"], name="ticket_queue_idx"),
+            # The queue page counts a queue's tickets per status under the visibility filter (assignee, watchers
+            # by id): covered, those counts are index-only scans (about 9× faster at 100 k tickets, BENCHMARKS.md).
+            models.Index(fields=["queue", "status", "assignee"], include=["id"], name="ticket_queue_counts_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["contact", "created_at"], name="ticket_contact_idx"),
             models.Index(fields=["organisation", "created_at"], name="ticket_org_idx"),
