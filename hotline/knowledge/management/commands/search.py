@@ -48,6 +48,7 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         counts = rebuild.reindex(kinds=kinds, batch=options["batch"], progress=progress)
+        self.stdout.write("")  # past the progress line
         summary = ", ".join(f"{kind} {n}" for kind, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"indexed: {summary} in {time.monotonic() - started:.1f} s"))
 
