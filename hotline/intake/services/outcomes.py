@@ -38,6 +38,10 @@ LOOP_WINDOW = timedelta(hours=1)
 OUR_ADDRESSES_TTL = 30.0
 _our_addresses: tuple[float, frozenset[str]] = (0.0, frozenset())
 _rules: tuple[float, list[RoutingRule]] = (0.0, [])
+# (mailbox id, sender) → (when read from the database, messages counted since): see ``_flooding``.
+_sender_counts: dict[tuple[int, str], tuple[float, int]] = {}
+_SENDER_COUNT_TTL = 300.0
+_SENDER_COUNT_MAX = 50_000
 _BRACKETED_ID = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
 
 
@@ -88,6 +92,7 @@ def forget_our_addresses() -> None:
     global _our_addresses, _rules
     _our_addresses = (0.0, frozenset())
     _rules = (0.0, [])
+    _sender_counts.clear()
 
 
 def finish(
@@ -162,7 +167,19 @@ def _is_our_own(parsed: ParsedMail, sender: str, message_id: str) -> bool:
 
 
 def _flooding(inbound: InboundMessage, mailbox: Mailbox, sender: str) -> bool:
+    """Whether ``sender`` already sent ``loop_limit`` messages to the mailbox within the hour.
+
+    The database count is read once per sender and process, then counted on here and read again only near the
+    limit: an import of thousands of messages does not pay a query per message for it. Several processes each
+    count their own share between reads, so a loop spread over N of them is stopped by N × the limit at worst.
+    """
     if not mailbox.loop_limit:
+        return False
+    now = time.monotonic()
+    key = (mailbox.pk, sender)
+    known = _sender_counts.get(key)
+    if known is not None and now - known[0] < _SENDER_COUNT_TTL and known[1] + 1 < mailbox.loop_limit:
+        _sender_counts[key] = (known[0], known[1] + 1)
         return False
     since = timezone.now() - LOOP_WINDOW
     recent = (
@@ -170,6 +187,9 @@ def _flooding(inbound: InboundMessage, mailbox: Mailbox, sender: str) -> bool:
         .exclude(status__in=[InboundStatus.OWN_MAIL, InboundStatus.FAILED])
         .count()
     )
+    if len(_sender_counts) > _SENDER_COUNT_MAX:
+        _sender_counts.clear()
+    _sender_counts[key] = (now, recent + 1)
     return recent >= mailbox.loop_limit
 
 

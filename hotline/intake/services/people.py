@@ -39,11 +39,14 @@ def _serialise(address: str) -> None:
 
 def find_contact(address: str) -> Contact | None:
     """The active contact with this address: whoever has it as primary first, then the longest-known."""
-    return (
-        Contact.objects.filter(emails__email=address, merged_into__isnull=True, erased_at__isnull=True)
-        .order_by("-emails__is_primary", "id")
+    # From the address's index to the contact by primary key: one indexed probe however many contacts there are.
+    row = (
+        ContactEmail.objects.select_related("contact")
+        .filter(email=address, contact__merged_into__isnull=True, contact__erased_at__isnull=True)
+        .order_by("-is_primary", "contact_id")
         .first()
     )
+    return row.contact if row is not None else None
 
 
 @transaction.atomic
