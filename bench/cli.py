@@ -258,10 +258,17 @@ def measure(
         warm = units[: max(4, args.workers * 2)]
         load.run(server.base_url, warm, concurrency=args.concurrency, time_limit=args.time_limit,
                  headers=who.bearer, cookies=who.cookies if cookies else None)  # fmt: skip
+        cpu_before, db_before = server.cpu_seconds(), database_cpu_seconds()
         outcome = load.run(
             server.base_url, units, concurrency=args.concurrency, time_limit=args.time_limit,
             headers=who.bearer, cookies=who.cookies if cookies else None, progress=show.counter(name),
         ).summary()  # fmt: skip
+        # CPU time per unit, unlike wall time, hardly depends on what else the machine is running.
+        if outcome["requests"]:
+            outcome["server_cpu_ms"] = round((server.cpu_seconds() - cpu_before) * 1000 / outcome["requests"], 1)
+            if db_before is not None:
+                db_after = database_cpu_seconds() or 0.0
+                outcome["database_cpu_ms"] = round((db_after - db_before) * 1000 / outcome["requests"], 1)
         outcome["load_average"] = load_average()
         outcome["cpu_calibration_ms"] = cpu_calibration()
         summary = ", ".join(f"{k} {outcome[k]}" for k in ("p50_ms", "p95_ms", "per_second", "errors") if k in outcome)
@@ -305,6 +312,22 @@ def measure(
     show("query counts (in process)")
     samples = ops.tickets_by_message_count(operator.user, queues)
     result["query_counts"] = ops.query_counts(operator.user, queues[0], samples)
+
+
+def database_cpu_seconds() -> float | None:
+    """CPU time of the PostgreSQL backends serving the benchmark database (None on SQLite: it runs in the worker)."""
+    from django.db import connection
+
+    from bench.server import cpu_seconds
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    return cpu_seconds(pids)
 
 
 def search_recall(base_url: str, who: Any, truth: Any) -> dict[str, Any]:

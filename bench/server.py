@@ -38,6 +38,19 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes used so far (from /proc/PID/stat), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
+
+
 def _status(pid: int) -> dict[str, int]:
     """VmRSS and VmHWM (the peak resident set) of a process, in KiB."""
     values: dict[str, int] = {}
@@ -106,6 +119,9 @@ class Server:
             return [self.process.pid]
         # uvicorn --workers: a supervisor whose spawned children serve (beside multiprocessing's resource tracker).
         return [pid for pid in _children(self.process.pid) if b"spawn_main" in _cmdline(pid)]
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.worker_pids())
 
     def memory(self) -> dict[str, float]:
         """Per worker, MiB: the peak resident set (VmHWM) and the current one."""
