@@ -65,7 +65,12 @@ class TransferForm(StyledFormMixin, forms.Form):
         kwargs.setdefault("auto_id", "transfer_%s")
         super().__init__(*args, **kwargs)
         people = [
-            (f"agent:{a.pk}", f"{a.display_name}" + (f" · доб. {a.phone_extension}" if a.phone_extension else ""))
+            (
+                f"agent:{a.pk}",
+                _("%(name)s · доб. %(ext)s") % {"name": a.display_name, "ext": a.phone_extension}
+                if a.phone_extension
+                else a.display_name,
+            )
             for a in agents()
             if a.pk != exclude_user
         ]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,11 +121,13 @@ def call_details(call: Call) -> dict[str, Any]:
 
 
 def active_calls_for(user: User) -> list[Call]:
-    """Calls ringing or in talk on the agent's phone now: the screen-pop shows them when a page opens."""
+    """Calls ringing or in talk on the agent's phone now, or transferred to them and still on: the screen-pop
+    shows them when a page opens."""
     since = timezone.now() - datetime.timedelta(hours=settings.HOTLINE_TELEPHONY_ACTIVE_CALL_HOURS)
     legs = CallLeg.objects.filter(agent=user, ended_at__isnull=True).values("call_id")
+    handed = CallTransfer.objects.filter(to_agent=user).values("call_id")
     return list(
-        Call.objects.filter(pk__in=legs, started_at__gte=since)
+        Call.objects.filter(Q(pk__in=legs) | Q(pk__in=handed), started_at__gte=since)
         .exclude(status=CallStatus.ENDED)
         .select_related("contact", "line", "ticket")
         .order_by("-started_at")[:3]

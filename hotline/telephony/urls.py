@@ -12,6 +12,7 @@ urlpatterns = [
     path("bar/", pop.bar, name="bar"),
     path("extension/", pop.extension, name="extension"),
     path("pop/<int:call_id>/", pop.pop, name="pop"),
+    path("pop/<int:call_id>/tools/", pop.tools, name="pop_tools"),
     path("calls/<int:call_id>/request/", pop.new_request, name="new_request"),
     path("calls/<int:call_id>/link/", pop.link, name="link"),
     path("calls/<int:call_id>/contact/", pop.create_contact, name="create_contact"),

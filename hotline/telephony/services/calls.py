@@ -183,14 +183,13 @@ def _pop_legs(call: Call, legs: list[tuple[CallLeg, _LegBefore]]) -> None:
     """Pop the card for each agent whose phone just started ringing or was just answered."""
     if call.status == CallStatus.ENDED:
         return
-    ticket = call.ticket.number if call.ticket_id and call.ticket else ""
     for leg, before in legs:
         if leg.agent_id is None or leg.ended_at is not None:
             continue
         if leg.answered_at is not None and before.answered_at is None:
-            live.push_call(user_id=leg.agent_id, call_id=call.pk, state="answered", ticket=ticket)
+            live.push_call(user_id=leg.agent_id, call=call, state="answered")
         elif leg.rang_at is not None and before.rang_at is None:
-            live.push_call(user_id=leg.agent_id, call_id=call.pk, state="ringing", ticket=ticket)
+            live.push_call(user_id=leg.agent_id, call=call, state="ringing")
 
 
 def _ended(call: Call, legs: list[tuple[CallLeg, _LegBefore]]) -> None:
@@ -198,7 +197,7 @@ def _ended(call: Call, legs: list[tuple[CallLeg, _LegBefore]]) -> None:
     for leg, _before in legs:
         if leg.agent_id is not None and leg.agent_id not in told:
             told.add(leg.agent_id)
-            live.push_call(user_id=leg.agent_id, call_id=call.pk, state="ended")
+            live.push_call(user_id=leg.agent_id, call=call, state="ended")
     audit.record(
         actor=None,
         action=AuditLog.Action.UPDATE,

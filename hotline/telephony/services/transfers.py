@@ -60,8 +60,7 @@ def _announce(transfer: CallTransfer, call: Call, actor: User | None) -> None:
         )
     )
     if transfer.to_agent_id is not None and call.status != CallStatus.ENDED:
-        ticket = call.ticket.number if call.ticket is not None else ""
-        live.push_call(user_id=transfer.to_agent_id, call_id=call.pk, state="transferred", ticket=ticket)
+        live.push_call(user_id=transfer.to_agent_id, call=call, state="transferred")
 
 
 @transaction.atomic

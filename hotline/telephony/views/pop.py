@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -42,8 +43,14 @@ def bar(request: HttpRequest) -> HttpResponse:
         "topic": live.topic_for(user.pk),
         "extension_form": ExtensionForm(initial={"extension": user.phone_extension}),
     }
-    if active:
-        context.update(card_context(request, active[0], state="answered" if active[0].answered_at else "ringing"))
+    if active and active[0].answered_at is None:
+        # Still ringing (or rang while the agent was away): the whole card, they have to react.
+        context.update(card_context(request, active[0], state="ringing"))
+    elif active:
+        # A call in progress: a small reminder that opens the card, so it does not cover every page visited.
+        context.update({"ongoing": active[0], "ongoing_state": "answered"})
+    # Compile the card's template now (the cached loader keeps it), so the first ring does not wait for it.
+    get_template("telephony/partials/pop.html")
     return render(request, "telephony/partials/bar.html", context)
 
 
@@ -90,12 +97,29 @@ def card_context(request: HttpRequest, call: Call, *, state: str = "", **forms: 
         "card": card,
         "state": state,
         "request_form": forms.get("request_form") or NewRequestForm(initial=initial),
-        "transfer_form": forms.get("transfer_form") or TransferForm(exclude_user=user.pk),
-        "scripts": selectors.scripts_for(line=line, category=category, include_others=True),
+        # The transfer form and the scripts load just after the card (``tools``): not on the ringing's critical path.
+        "transfer_form": forms.get("transfer_form"),
         "full_form_url": reverse("desk:new_ticket")
         + (f"?contact={card.contact.pk}" if card.contact else f"?q={call.customer_e164 or call.customer_number}"),
         "contact_error": forms.get("contact_error", ""),
     }
+
+
+def tools_context(request: HttpRequest, call: Call, transfer_form: TransferForm | None = None) -> dict[str, Any]:
+    line = call.line
+    return {
+        "call": call,
+        "transfer_form": transfer_form or TransferForm(exclude_user=actor(request).pk),
+        "scripts": selectors.scripts_for(line=line, category=line.category if line else None, include_others=True),
+    }
+
+
+@require_GET
+@agent_required
+def tools(request: HttpRequest, call_id: int) -> HttpResponse:
+    """The card's script picker and transfer form, fetched right after the card itself."""
+    call = _call(request, call_id)
+    return render(request, "telephony/partials/pop_tools.html", tools_context(request, call))
 
 
 @require_GET
@@ -233,4 +257,5 @@ def transfer(request: HttpRequest, call_id: int) -> HttpResponse:
         else:
             call = selectors.get_call_for(user, call.pk)
             return toast(_card(request, call), _("Звонок переведён, причина записана"))
-    return _card(request, call, status=422, transfer_form=form)
+    context = card_context(request, call) | tools_context(request, call, transfer_form=form)
+    return render(request, "telephony/partials/pop.html", context, status=422)

@@ -37,7 +37,38 @@
     if (text && words) text.textContent = words;
   }
 
-  function show(callId, state) {
+  // Who is calling, shown the moment the push arrives; the full card replaces it a moment later.
+  function sketch(box, data) {
+    const el = bar();
+    const card = document.createElement("div");
+    card.className = "pop";
+    card.id = "pop-card";
+    card.dataset.call = String(data.call);
+    card.dataset.state = data.state || "ringing";
+    card.setAttribute("aria-busy", "true");
+    const head = document.createElement("div");
+    head.className = "pop-head";
+    const text = document.createElement("div");
+    text.className = "grow";
+    const state = document.createElement("div");
+    state.className = "pop-state";
+    const number = document.createElement("div");
+    number.className = "pop-number mono";
+    number.textContent = data.number || "";
+    const name = document.createElement("div");
+    name.className = "pop-name";
+    name.textContent = data.name || "";
+    text.append(state, number, name);
+    head.append(text);
+    const body = document.createElement("div");
+    body.className = "pop-body muted small";
+    body.textContent = el?.dataset.textLoading || "";
+    card.append(head, body);
+    box.replaceChildren(card);
+    markState(card, card.dataset.state);
+  }
+
+  function show(callId, state, data = {}) {
     const el = bar();
     const box = $("#screen-pop");
     if (!el || !box || !window.htmx) return;
@@ -48,6 +79,7 @@
       return;
     }
     if (current && state === "ended" && current.dataset.call !== String(callId)) return;
+    if (!current || current.dataset.call !== String(callId)) sketch(box, { ...data, call: callId, state });
     const url = el.dataset.popUrl.replace(/\/0\/$/, `/${callId}/`) + `?state=${encodeURIComponent(state || "")}`;
     window.htmx.ajax("GET", url, { target: "#screen-pop", swap: "innerHTML" }).then(() => {
       const card = $("#pop-card", box);
@@ -68,7 +100,7 @@
 
   document.body.addEventListener("live:phone", (e) => {
     const data = e.detail || {};
-    if (data.call) show(data.call, data.state || "");
+    if (data.call) show(data.call, data.state || "", data);
   });
   document.addEventListener("click", (e) => {
     if (e.target.closest("[data-pop-close]")) {
