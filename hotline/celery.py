@@ -40,6 +40,7 @@ PERIODIC_TASKS: dict[str, str] = {
     "core.purge_periodic_runs": "HOTLINE_PERIODIC_PURGE_SECONDS",
     "notify.send_due_notifications": "HOTLINE_NOTIFY_SEND_SECONDS",
     "intake.poll_mailboxes": "HOTLINE_MAIL_POLL_SECONDS",
+    "campaigns.dial_waiting_seats": "HOTLINE_CAMPAIGNS_DIAL_SECONDS",
 }
 
 

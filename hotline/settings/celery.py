@@ -44,6 +44,8 @@ HOTLINE_OUTBOX_POLL_SECONDS = int(os.environ.get("HOTLINE_OUTBOX_POLL_SECONDS", 
 HOTLINE_SLA_CHECK_SECONDS = int(os.environ.get("HOTLINE_SLA_CHECK_SECONDS", "60"))
 HOTLINE_AUTO_CLOSE_CHECK_SECONDS = int(os.environ.get("HOTLINE_AUTO_CLOSE_CHECK_SECONDS", "3600"))
 HOTLINE_PERIODIC_PURGE_SECONDS = int(os.environ.get("HOTLINE_PERIODIC_PURGE_SECONDS", "86400"))
+# Progressive campaigns: how often free agents are offered leads that have just become callable.
+HOTLINE_CAMPAIGNS_DIAL_SECONDS = int(os.environ.get("HOTLINE_CAMPAIGNS_DIAL_SECONDS", "15"))
 # With a broker, each outbox event is also sent to a worker right after commit (the poll above catches the rest).
 HOTLINE_OUTBOX_ENQUEUE = not HOTLINE_EMBEDDED_JOBS
 # Embedded mode: the web process runs the periodic jobs itself unless this is off (e.g. ``hotline jobs`` does).
