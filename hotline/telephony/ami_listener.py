@@ -194,8 +194,10 @@ class AmiListener:
 
 
 def replay(*, source: PbxSource, data: bytes) -> ListenerStats:
-    """Feed a recorded AMI stream (banner first) through the tracker into the call log, without a network."""
+    """Feed a recorded AMI stream (with or without the banner) through the tracker into the call log, offline."""
     listener = AmiListener(source=source)
     parser = AmiParser()
+    if not data.startswith(b"Asterisk Call Manager"):
+        parser.banner = "recorded stream"
     listener._handle(parser.feed(data))
     return listener.stats
