@@ -341,7 +341,8 @@ def search(
     them come first. A ticket number («HL-000123», «123») puts that ticket first; a phone or e-mail finds
     contacts by their contact points.
     """
-    query = " ".join((query or "").split())[:QUERY_MAX]
+    # A search box never fails: characters the database cannot take are dropped.
+    query = " ".join((query or "").replace("\x00", " ").split())[:QUERY_MAX]
     limit = max(1, min(limit, MAX_LIMIT))
     wanted = [k for k in KINDS if k in kinds]
     terms = text.parse_query(query, prefix_last=as_you_type)

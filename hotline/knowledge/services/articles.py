@@ -29,6 +29,7 @@ from hotline.knowledge.models import (
     Language,
     Visibility,
 )
+from hotline.knowledge.services.common import refuse_nul
 
 TITLE_MAX = 255
 BODY_MAX = 200_000
@@ -47,6 +48,7 @@ def _require_editor(actor: User | None) -> None:
 
 
 def clean_title(title: str) -> str:
+    refuse_nul(("title", title))
     value = " ".join((title or "").split())
     if not value:
         raise ValidationFailed(_("Укажите заголовок статьи"), field="title")
@@ -57,6 +59,7 @@ def clean_title(title: str) -> str:
 
 def clean_body(body: str) -> tuple[str, str]:
     """Safe HTML and its plain text. Text without tags becomes paragraphs, line breaks kept."""
+    refuse_nul(("body", body))
     raw = (body or "").strip()
     if len(raw) > BODY_MAX:
         raise ValidationFailed(_("Текст статьи не длиннее %(n)s символов") % {"n": BODY_MAX}, field="body")
@@ -79,6 +82,7 @@ def _clean_choice(value: str, choices: Any, field: str) -> str:
 
 
 def _clean_keywords(keywords: str) -> str:
+    refuse_nul(("keywords", keywords))
     value = " ".join((keywords or "").split())
     if len(value) > 500:
         raise ValidationFailed(_("Ключевые слова — не длиннее 500 символов"), field="keywords")
@@ -107,6 +111,7 @@ def save_category(
         Conflict: the parent has a section with this name.
     """
     _require_editor(actor)
+    refuse_nul(("name", name), ("name_en", name_en), ("description", description))
     name = " ".join((name or "").split())[:120]
     if not name:
         raise ValidationFailed(_("Укажите название раздела"), field="name")
@@ -143,6 +148,7 @@ def delete_category(*, actor: User | None, category: ArticleCategory) -> None:
 
 
 def _snapshot(article: Article, *, actor: User | None, changed: Sequence[str], note: str) -> ArticleVersion:
+    refuse_nul(("note", note))
     return ArticleVersion.objects.create(
         article=article,
         number=article.version,

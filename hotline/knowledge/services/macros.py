@@ -25,6 +25,7 @@ from hotline.desk.services import assignment, messages, tickets, workflow
 from hotline.knowledge import permissions
 from hotline.knowledge.events import MacroApplied
 from hotline.knowledge.models import AssignTo, CannedResponse, Macro
+from hotline.knowledge.services.common import refuse_nul
 from hotline.knowledge.services.responses import _check_scope, fill_placeholders, led_queue_ids, member_queue_ids
 
 
@@ -54,6 +55,7 @@ def save_macro(
     if macro is not None and not permissions.can_edit_template(actor, macro, led_queue_ids(actor)):
         raise Forbidden(_("Этот макрос вам изменить нельзя"))
     _check_scope(actor, queue=queue, personal=personal)
+    refuse_nul(("name", name), ("add_tags", add_tags))
     name = " ".join((name or "").split())[:120]
     if not name:
         raise ValidationFailed(_("Укажите название"), field="name")

@@ -24,6 +24,7 @@ from hotline.desk import permissions as desk_permissions
 from hotline.desk.models import Queue, Ticket
 from hotline.knowledge import permissions
 from hotline.knowledge.models import CannedResponse, Macro
+from hotline.knowledge.services.common import refuse_nul
 
 NAME_MAX = 120
 BODY_MAX = 20_000
@@ -98,6 +99,7 @@ def _check_scope(actor: User, *, queue: Queue | None, personal: bool) -> None:
 
 
 def clean_shortcut(raw: str, name: str) -> str:
+    refuse_nul(("shortcut", raw))
     value = slugify((raw or "").strip().lstrip(":/") or name, allow_unicode=True)[:40]
     if not value:
         raise ValidationFailed(_("Укажите сокращение: буквы, цифры, дефис"), field="shortcut")
@@ -105,6 +107,7 @@ def clean_shortcut(raw: str, name: str) -> str:
 
 
 def _clean_fields(name: str, body: str) -> tuple[str, str]:
+    refuse_nul(("name", name), ("body", body))
     name = " ".join((name or "").split())[:NAME_MAX]
     if not name:
         raise ValidationFailed(_("Укажите название"), field="name")

@@ -17,6 +17,7 @@ from hotline.desk.models import Ticket
 from hotline.knowledge import permissions
 from hotline.knowledge.events import ArticleUsedOnTicket
 from hotline.knowledge.models import Article, ArticleFeedback, ArticleStatus, ArticleUse
+from hotline.knowledge.services.common import refuse_nul
 
 COMMENT_MAX = 2000
 
@@ -38,6 +39,7 @@ def give_feedback(
     """
     if not permissions.can_view_article(actor, article) or article.status != ArticleStatus.PUBLISHED:
         raise NotFound(_("Статья не найдена"))
+    refuse_nul(("comment", comment))
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise ValidationFailed(_("Комментарий не длиннее %(n)s символов") % {"n": COMMENT_MAX}, field="comment")

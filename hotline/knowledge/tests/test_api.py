@@ -135,3 +135,19 @@ def test_canned_responses_and_macros_over_the_api(operator, line1, customer, cat
 def test_deflection_stats_for_supervisors(operator, supervisor):
     assert Api.token(operator).get("/api/knowledge/deflection").status_code == 403
     assert Api.token(supervisor).get("/api/knowledge/deflection").json()["attempts"] == 0
+
+
+NASTY = ["\x00", "a\x00b", "'\"<script>", "&|!():*", "{title_stems}: x", "NEAR(a b)", "-", "ё" * 300, "HL-" + "9" * 30]
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_odd_input_is_an_answer_never_a_server_error(text, operator, section, line1):
+    api = Api.token(operator)
+    searched = api.get("/api/search", {"q": text[:200]})
+    assert searched.status_code in (200, 422)
+    created = api.post("/api/knowledge/articles", {"category_id": section.pk, "title": text[:255], "body": text})
+    assert created.status_code in (201, 422)
+    if "\x00" in text:
+        assert created.json()["code"] == "validation_failed"
+    made = api.post("/api/knowledge/canned-responses", {"name": text[:120], "body": text})
+    assert made.status_code in (201, 409, 422)
