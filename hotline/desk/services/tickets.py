@@ -74,6 +74,8 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
         name = " ".join(str(raw).split()).lower()
         if not name:
             continue
+        if "\x00" in name:
+            raise ValidationFailed(_("Метка не может содержать символ NUL"), field="tags")
         if len(name) > TAG_MAX:
             raise ValidationFailed(
                 _("Метка «%(value)s…» длиннее %(value2)s символов") % {"value": name[:20], "value2": TAG_MAX},

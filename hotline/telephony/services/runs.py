@@ -69,7 +69,7 @@ def current_node(run: ScriptRun) -> dict[str, Any]:
 
 
 def _locked(actor: User, run: ScriptRun) -> ScriptRun:
-    run = ScriptRun.objects.select_for_update().select_related("version", "version__script").get(pk=run.pk)
+    run = ScriptRun.objects.select_for_update(of=("self",)).select_related("version", "version__script").get(pk=run.pk)
     if run.status != RunStatus.ACTIVE:
         raise Conflict(_("Прохождение скрипта уже завершено"))
     if run.agent_id != actor.pk and not roles.is_supervisor(actor):
