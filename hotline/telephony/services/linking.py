@@ -26,7 +26,7 @@ DISPOSITION_MAX = 120
 
 
 def _locked(call: Call) -> Call:
-    return Call.objects.select_for_update().select_related("line", "contact", "ticket").get(pk=call.pk)
+    return Call.objects.select_for_update(of=("self",)).select_related("line", "contact", "ticket").get(pk=call.pk)
 
 
 def _changed(actor: User, call: Call, fields: dict[str, Any]) -> None:
