@@ -126,6 +126,9 @@ class Ticket(models.Model):
             # The queue page counts a queue's tickets per status under the visibility filter (assignee, watchers
             # by id): covered, those counts are index-only scans (about 9× faster at 100 k tickets, BENCHMARKS.md).
             models.Index(fields=["queue", "status", "assignee"], include=["id"], name="ticket_queue_counts_idx"),
+            # …and lists a queue newest first: walked backwards, 50 rows cost ~60 index entries, not a sort of
+            # every open ticket in the queue (SQLite picked the counts index and sorted: 50–550 ms at 100 k).
+            models.Index(fields=["queue", "created_at", "id"], name="ticket_queue_recent_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["contact", "created_at"], name="ticket_contact_idx"),
             models.Index(fields=["organisation", "created_at"], name="ticket_org_idx"),
