@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
+from django.utils.translation import gettext as _
 
 from hotline.telephony.adapters.ami import AmiMessage, AmiParser, AmiProtocolError, AmiTracker, action
 from hotline.telephony.adapters.base import CallEventData
@@ -82,6 +83,10 @@ class AmiListener:
             max_extension_length=settings.HOTLINE_AMI_MAX_EXTENSION_LENGTH,
         )
 
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
     def run(self) -> ListenerStats:
         backoff = 1.0
         while not self.stop.is_set():
@@ -90,9 +95,12 @@ class AmiListener:
                 backoff = 1.0
             except AmiLoginFailed as exc:
                 self.stats.login_failures += 1
-                self._trouble(f"AMI {self.host}:{self.port}: вход отклонён: {exc}")
+                self._trouble(_("AMI %(addr)s: вход отклонён: %(e)s") % {"addr": self.address, "e": exc})
             except (OSError, AmiProtocolError, AmiConnectionLost) as exc:
-                self._trouble(f"AMI {self.host}:{self.port}: нет связи ({exc}); переподключение через {backoff:.0f} с")
+                self._trouble(
+                    _("AMI %(addr)s: нет связи (%(e)s); переподключение через %(s)s с")
+                    % {"addr": self.address, "e": exc, "s": round(backoff)}
+                )
             else:
                 continue
             if self.stop.wait(backoff):
@@ -123,7 +131,7 @@ class AmiListener:
             )
             self._await_login(sock, parser, pending)
             self.stats.logins += 1
-            self.log(f"AMI {self.host}:{self.port}: подключено ({parser.banner})")
+            self.log(_("AMI %(addr)s: подключено (%(banner)s)") % {"addr": self.address, "banner": parser.banner})
             self._handle(pending)
             last_ping = time.monotonic()
             while not self.stop.is_set():
@@ -139,7 +147,7 @@ class AmiListener:
         except TimeoutError:
             return b""
         if not data:
-            raise AmiConnectionLost("АТС закрыла соединение")
+            raise AmiConnectionLost(_("АТС закрыла соединение"))
         return data
 
     def _await_login(self, sock: socket.socket, parser: AmiParser, pending: list[AmiMessage]) -> None:
@@ -156,7 +164,7 @@ class AmiListener:
                 if answer["Response"] != "Success":
                     raise AmiLoginFailed(answer.get("Message", answer["Response"]))
                 return
-        raise AmiConnectionLost("нет ответа на вход")
+        raise AmiConnectionLost(_("нет ответа на вход"))
 
     def _handle(self, messages: list[AmiMessage]) -> None:
         if not messages:
@@ -183,7 +191,9 @@ class AmiListener:
                 if self.stop.is_set():
                     logger.error("AMI: events not stored at shutdown: %s", [e.to_json() for e in events])
                     raise
-                self._trouble(f"AMI: база данных недоступна ({exc}); повтор через {delay:.1f} с")
+                self._trouble(
+                    _("AMI: база данных недоступна (%(e)s); повтор через %(s)s с") % {"e": exc, "s": round(delay, 1)}
+                )
                 close_old_connections()
                 self.stop.wait(delay)
                 delay = min(delay * 2, 5.0)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
 
 from hotline.core.errors import NotFound
 from hotline.core.models import User
@@ -99,7 +100,7 @@ def callback_out(callback: Callback) -> dict[str, Any]:
 
 def _call(request: HttpRequest, call_id: int) -> Call:
     if not 0 < call_id <= ID_MAX:
-        raise NotFound("Звонок не найден")
+        raise NotFound(_("Звонок не найден"))
     return selectors.get_call_for(_actor(request), call_id)
 
 
@@ -142,19 +143,19 @@ def link_call(request: HttpRequest, call_id: int, payload: CallLinkIn) -> dict[s
 @router.post(
     "/calls/{call_id}/transfer", response={201: TransferOut, **ERRORS}, summary="Перевести звонок (с причиной)"
 )
-def transfer_call(request: HttpRequest, call_id: int, payload: CallTransferIn) -> tuple[int, CallTransfer]:
+def transfer_call(request: HttpRequest, call_id: int, payload: CallTransferIn) -> Status[CallTransfer]:
     user = _actor(request)
     call = _call(request, call_id)
     to_agent = User.objects.filter(pk=payload.to_agent_id).first() if payload.to_agent_id else None
     to_queue = Queue.objects.filter(pk=payload.to_queue_id).first() if payload.to_queue_id else None
     if payload.to_agent_id and to_agent is None:
-        raise NotFound("Сотрудник не найден", field="to_agent_id")
+        raise NotFound(_("Сотрудник не найден"), field="to_agent_id")
     if payload.to_queue_id and to_queue is None:
-        raise NotFound("Очередь не найдена", field="to_queue_id")
+        raise NotFound(_("Очередь не найдена"), field="to_queue_id")
     transfer = transfers.transfer_call(
         actor=user, call=call, reason=payload.reason, to_agent=to_agent, to_queue=to_queue
     )
-    return 201, transfer
+    return Status(201, transfer)
 
 
 @router.get("/callbacks", response={200: CallbackPage, **ERRORS}, summary="Список перезвонов")
@@ -173,7 +174,7 @@ def list_callbacks(
 
 def _callback(request: HttpRequest, callback_id: int) -> Callback:
     if not 0 < callback_id <= ID_MAX:
-        raise NotFound("Перезвон не найден")
+        raise NotFound(_("Перезвон не найден"))
     return selectors.get_callback_for(_actor(request), callback_id)
 
 
@@ -183,7 +184,7 @@ def assign_callback(request: HttpRequest, callback_id: int, payload: CallbackAss
     callback = _callback(request, callback_id)
     assignee = User.objects.filter(pk=payload.assignee_id).first() if payload.assignee_id else None
     if payload.assignee_id and assignee is None:
-        raise NotFound("Сотрудник не найден", field="assignee_id")
+        raise NotFound(_("Сотрудник не найден"), field="assignee_id")
     return callback_out(callbacks.assign_callback(actor=user, callback=callback, assignee=assignee))
 
 

@@ -7,6 +7,8 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from hotline.telephony.choices import Direction, EventKind
 
 TEXT_MAX = 255
@@ -76,13 +78,13 @@ class CallEventData:
 
     def __post_init__(self) -> None:
         if self.kind not in EventKind.values:
-            raise Malformed(f"неизвестное событие «{self.kind}»", field="event")
+            raise Malformed(_("неизвестное событие «%(kind)s»") % {"kind": self.kind}, field="event")
         if self.direction and self.direction not in Direction.values:
-            raise Malformed(f"неизвестное направление «{self.direction}»", field="direction")
+            raise Malformed(_("неизвестное направление «%(d)s»") % {"d": self.direction}, field="direction")
         if not self.call_id.strip():
-            raise Malformed("нет идентификатора звонка", field="call_id")
+            raise Malformed(_("нет идентификатора звонка"), field="call_id")
         if self.occurred_at.tzinfo is None:
-            raise Malformed("время события без часового пояса", field="occurred_at")
+            raise Malformed(_("время события без часового пояса"), field="occurred_at")
 
     @property
     def dedupe_key(self) -> str:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext as _
+
 from hotline.telephony.adapters.base import NUMBER_MAX, TEXT_MAX, Malformed, clip
 
 MAX_SECONDS = 7 * 24 * 3600
@@ -18,13 +20,13 @@ def text(data: Mapping[str, Any], key: str, *, prefix: str = "", limit: int = TE
     value = data.get(key)
     if value is None or value == "":
         if required:
-            raise Malformed(f"нет поля «{key}»", field=prefix + key)
+            raise Malformed(_("нет поля «%(key)s»") % {"key": key}, field=prefix + key)
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise Malformed(f"поле «{key}» должно быть строкой", field=prefix + key)
+        raise Malformed(_("поле «%(key)s» должно быть строкой") % {"key": key}, field=prefix + key)
     result = clip(value, limit)
     if required and not result:
-        raise Malformed(f"пустое поле «{key}»", field=prefix + key)
+        raise Malformed(_("пустое поле «%(key)s»") % {"key": key}, field=prefix + key)
     return result
 
 
@@ -39,15 +41,15 @@ def integer(
     if value is None or value == "":
         return default
     if isinstance(value, bool):
-        raise Malformed(f"поле «{key}» должно быть целым числом", field=prefix + key)
+        raise Malformed(_("поле «%(key)s» должно быть целым числом") % {"key": key}, field=prefix + key)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value.strip())
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int):
-        raise Malformed(f"поле «{key}» должно быть целым числом", field=prefix + key)
+        raise Malformed(_("поле «%(key)s» должно быть целым числом") % {"key": key}, field=prefix + key)
     if not 0 <= value <= maximum:
-        raise Malformed(f"поле «{key}»: от 0 до {maximum}", field=prefix + key)
+        raise Malformed(_("поле «%(key)s»: от 0 до %(max)s") % {"key": key, "max": maximum}, field=prefix + key)
     return value
 
 
@@ -63,7 +65,7 @@ def flag(data: Mapping[str, Any], key: str, *, prefix: str = "") -> bool | None:
         return value
     if value in (0, 1, "0", "1", "true", "false"):
         return value in (1, "1", "true")
-    raise Malformed(f"поле «{key}» должно быть true или false", field=prefix + key)
+    raise Malformed(_("поле «%(key)s» должно быть true или false") % {"key": key}, field=prefix + key)
 
 
 def url(data: Mapping[str, Any], key: str, *, prefix: str = "") -> str:
@@ -72,7 +74,7 @@ def url(data: Mapping[str, Any], key: str, *, prefix: str = "") -> str:
         return ""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise Malformed(f"поле «{key}»: нужна ссылка http(s)://", field=prefix + key)
+        raise Malformed(_("поле «%(key)s»: нужна ссылка http(s)://") % {"key": key}, field=prefix + key)
     return value
 
 
@@ -80,9 +82,9 @@ def from_epoch(value: Any, *, field: str) -> datetime:
     try:
         stamp = float(value)
     except (TypeError, ValueError) as exc:
-        raise Malformed("время: ожидались секунды Unix", field=field) from exc
+        raise Malformed(_("время: ожидались секунды Unix"), field=field) from exc
     if not _EPOCH_MIN <= stamp <= _EPOCH_MAX:
-        raise Malformed("время вне разумных пределов", field=field)
+        raise Malformed(_("время вне разумных пределов"), field=field)
     return datetime.fromtimestamp(stamp, tz=UTC)
 
 
@@ -94,17 +96,19 @@ def moment(
     if value is None or value == "":
         return default
     if isinstance(value, bool):
-        raise Malformed(f"поле «{key}»: ожидалось время", field=prefix + key)
+        raise Malformed(_("поле «%(key)s»: ожидалось время") % {"key": key}, field=prefix + key)
     if isinstance(value, int | float) or (isinstance(value, str) and value.replace(".", "", 1).isdigit()):
         return from_epoch(value, field=prefix + key)
     if not isinstance(value, str):
-        raise Malformed(f"поле «{key}»: ожидалось время", field=prefix + key)
+        raise Malformed(_("поле «%(key)s»: ожидалось время") % {"key": key}, field=prefix + key)
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError as exc:
-        raise Malformed(f"поле «{key}»: время в формате ISO 8601", field=prefix + key) from exc
+        raise Malformed(_("поле «%(key)s»: время в формате ISO 8601") % {"key": key}, field=prefix + key) from exc
     if parsed.tzinfo is None:
         if zone is None:
-            raise Malformed(f"поле «{key}»: укажите часовой пояс (например +03:00)", field=prefix + key)
+            raise Malformed(
+                _("поле «%(key)s»: укажите часовой пояс (например +03:00)") % {"key": key}, field=prefix + key
+            )
         parsed = parsed.replace(tzinfo=zone)
     return parsed

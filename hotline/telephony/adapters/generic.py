@@ -38,6 +38,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from hotline.telephony.adapters import fields
 from hotline.telephony.adapters.base import BadSignature, CallEventData, Malformed, Unsigned
@@ -59,18 +60,19 @@ def verify(*, secret: str, headers: Mapping[str, str], body: bytes, now: datetim
     signature = (headers.get(SIGNATURE_HEADER) or "").strip()
     timestamp = (headers.get(TIMESTAMP_HEADER) or "").strip()
     if not signature or not timestamp:
-        raise Unsigned(f"нет заголовков {SIGNATURE_HEADER} и {TIMESTAMP_HEADER}")
+        raise Unsigned(_("нет заголовков %(a)s и %(b)s") % {"a": SIGNATURE_HEADER, "b": TIMESTAMP_HEADER})
     if not secret:
-        raise Unsigned("у источника не задан секрет")
+        raise Unsigned(_("у источника не задан секрет"))
     if not timestamp.isdigit():
-        raise BadSignature(f"{TIMESTAMP_HEADER}: ожидались секунды Unix")
+        raise BadSignature(_("%(h)s: ожидались секунды Unix") % {"h": TIMESTAMP_HEADER})
     tolerance = settings.HOTLINE_TELEPHONY_SIGNATURE_TOLERANCE_SECONDS
     if abs(now.timestamp() - int(timestamp)) > tolerance:
         raise BadSignature(
-            f"{TIMESTAMP_HEADER} расходится с часами сервера больше чем на {tolerance} с", code="stale_timestamp"
+            _("%(h)s расходится с часами сервера больше чем на %(s)s с") % {"h": TIMESTAMP_HEADER, "s": tolerance},
+            code="stale_timestamp",
         )
     if not hmac.compare_digest(sign(secret, timestamp, body), signature):
-        raise BadSignature("подпись не совпадает")
+        raise BadSignature(_("подпись не совпадает"))
 
 
 def parse(body: bytes, *, received_at: datetime) -> list[CallEventData]:
@@ -78,26 +80,26 @@ def parse(body: bytes, *, received_at: datetime) -> list[CallEventData]:
     try:
         payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Malformed(f"тело запроса — не JSON в UTF-8: {exc}") from exc
+        raise Malformed(_("тело запроса — не JSON в UTF-8: %(e)s") % {"e": exc}) from exc
     if isinstance(payload, dict) and "events" in payload:
         items = payload["events"]
         if not isinstance(items, list) or not items:
-            raise Malformed("«events» должен быть непустым списком", field="events")
+            raise Malformed(_("«events» должен быть непустым списком"), field="events")
         if len(items) > MAX_EVENTS:
-            raise Malformed(f"не больше {MAX_EVENTS} событий в одном запросе", field="events")
+            raise Malformed(_("не больше %(n)s событий в одном запросе") % {"n": MAX_EVENTS}, field="events")
         return [_event(item, prefix=f"events.{index}.", received_at=received_at) for index, item in enumerate(items)]
     return [_event(payload, prefix="", received_at=received_at)]
 
 
 def _event(item: Any, *, prefix: str, received_at: datetime) -> CallEventData:
     if not isinstance(item, dict):
-        raise Malformed("событие должно быть объектом JSON", field=prefix.rstrip(".") or None)
+        raise Malformed(_("событие должно быть объектом JSON"), field=prefix.rstrip(".") or None)
     kind = fields.text(item, "event", prefix=prefix, required=True)
     if kind not in EventKind.values:
-        raise Malformed(f"«event»: одно из {', '.join(EventKind.values)}", field=prefix + "event")
+        raise Malformed(_("«event»: одно из %(v)s") % {"v": ", ".join(EventKind.values)}, field=prefix + "event")
     direction = fields.text(item, "direction", prefix=prefix)
     if direction and direction not in ("inbound", "outbound", "internal"):
-        raise Malformed("«direction»: inbound, outbound или internal", field=prefix + "direction")
+        raise Malformed(_("«direction»: inbound, outbound или internal"), field=prefix + "direction")
     return CallEventData(
         call_id=fields.text(item, "call_id", prefix=prefix, required=True),
         kind=kind,

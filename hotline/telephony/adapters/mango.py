@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from hotline.telephony.adapters import fields
 from hotline.telephony.adapters.base import BadSignature, CallEventData, Malformed, Unsigned
 from hotline.telephony.choices import Direction, EventKind
@@ -34,29 +36,29 @@ def verify(*, api_key: str, salt: str, data: Mapping[str, str]) -> None:
     got_key = (data.get("vpbx_api_key") or "").strip()
     signature = (data.get("sign") or "").strip().lower()
     if not got_key or not signature:
-        raise Unsigned("нет полей vpbx_api_key и sign")
+        raise Unsigned(_("нет полей vpbx_api_key и sign"))
     if not api_key or not salt:
-        raise Unsigned("у источника не заданы ключ и подпись API Mango")
+        raise Unsigned(_("у источника не заданы ключ и подпись API Mango"))
     if not hmac.compare_digest(got_key, api_key):
-        raise BadSignature("vpbx_api_key не совпадает с ключом источника")
+        raise BadSignature(_("vpbx_api_key не совпадает с ключом источника"))
     if not hmac.compare_digest(sign(api_key, data.get("json", ""), salt), signature):
-        raise BadSignature("подпись Mango не совпадает")
+        raise BadSignature(_("подпись Mango не совпадает"))
 
 
 def _payload(data: Mapping[str, str]) -> dict[str, Any]:
     try:
         payload = json.loads(data.get("json") or "")
     except json.JSONDecodeError as exc:
-        raise Malformed(f"поле json — не JSON: {exc}", field="json") from exc
+        raise Malformed(_("поле json — не JSON: %(e)s") % {"e": exc}, field="json") from exc
     if not isinstance(payload, dict):
-        raise Malformed("поле json должно быть объектом", field="json")
+        raise Malformed(_("поле json должно быть объектом"), field="json")
     return payload
 
 
 def _party(payload: Mapping[str, Any], key: str) -> dict[str, Any]:
     party = payload.get(key) or {}
     if not isinstance(party, dict):
-        raise Malformed(f"«{key}» должен быть объектом", field=f"json.{key}")
+        raise Malformed(_("«%(key)s» должен быть объектом") % {"key": key}, field=f"json.{key}")
     return party
 
 
@@ -70,7 +72,7 @@ def parse(path: str, data: Mapping[str, str], *, received_at: datetime) -> list[
     """Raises: Malformed."""
     path = path.strip("/")
     if path not in KNOWN_PATHS:
-        raise Malformed(f"неизвестный адрес события Mango «{path[:60]}»", field="path")
+        raise Malformed(_("неизвестный адрес события Mango «%(p)s»") % {"p": path[:60]}, field="path")
     if path in ("events/dtmf", "ping"):
         return []
     payload = _payload(data)
@@ -100,7 +102,7 @@ def _call_state(entry: str, payload: Mapping[str, Any], received_at: datetime) -
     if state == "OnHold":
         return []
     if state not in kinds:
-        raise Malformed(f"неизвестное call_state «{state[:30]}»", field="json.call_state")
+        raise Malformed(_("неизвестное call_state «%(s)s»") % {"s": state[:30]}, field="json.call_state")
     source, target = _party(payload, "from"), _party(payload, "to")
     from_extension = fields.text(source, "extension", prefix="json.from.", limit=32)
     to_extension = fields.text(target, "extension", prefix="json.to.", limit=32)
@@ -130,7 +132,7 @@ def _call_state(entry: str, payload: Mapping[str, Any], received_at: datetime) -
 
 def _summary(entry: str, payload: Mapping[str, Any], received_at: datetime) -> CallEventData:
     if not payload.get("create_time"):
-        raise Malformed("нет поля «create_time»", field="json.create_time")
+        raise Malformed(_("нет поля «create_time»"), field="json.create_time")
     created = fields.moment(payload, "create_time", prefix="json.", default=received_at)
     # Mango sends 0 for a moment that did not happen (no talk_time when nobody answered).
     ended = fields.moment(payload, "end_time", prefix="json.", default=created) if payload.get("end_time") else created

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from hotline.telephony.adapters import fields
 from hotline.telephony.adapters.base import BadSignature, CallEventData, Malformed, Unsigned
@@ -46,9 +47,9 @@ def event_name(data: Mapping[str, str]) -> str:
     """Raises: Malformed — no ``event`` or one Zadarma does not send."""
     name = (data.get("event") or "").strip()
     if not name:
-        raise Malformed("нет поля «event»", field="event")
+        raise Malformed(_("нет поля «event»"), field="event")
     if name not in SIGNED_FIELDS:
-        raise Malformed(f"неизвестное событие Zadarma «{name[:40]}»", field="event")
+        raise Malformed(_("неизвестное событие Zadarma «%(name)s»") % {"name": name[:40]}, field="event")
     return name
 
 
@@ -57,11 +58,11 @@ def verify(*, secret: str, headers: Mapping[str, str], data: Mapping[str, str]) 
     name = event_name(data)
     signature = (headers.get(SIGNATURE_HEADER) or "").strip()
     if not signature:
-        raise Unsigned(f"нет заголовка {SIGNATURE_HEADER} (задайте ключ и секрет API в Zadarma)")
+        raise Unsigned(_("нет заголовка %(h)s (задайте ключ и секрет API в Zadarma)") % {"h": SIGNATURE_HEADER})
     if not secret:
-        raise Unsigned("у источника не задан секрет API Zadarma")
+        raise Unsigned(_("у источника не задан секрет API Zadarma"))
     if not hmac.compare_digest(signature_of(secret, data, name), signature):
-        raise BadSignature("подпись Zadarma не совпадает")
+        raise BadSignature(_("подпись Zadarma не совпадает"))
 
 
 def _zone(name: str) -> tzinfo:
@@ -74,11 +75,11 @@ def _zone(name: str) -> tzinfo:
 def _start(data: Mapping[str, str], zone: tzinfo) -> datetime:
     raw = (data.get("call_start") or "").strip()
     if not raw:
-        raise Malformed("нет поля «call_start»", field="call_start")
+        raise Malformed(_("нет поля «call_start»"), field="call_start")
     try:
         return datetime.strptime(raw, "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
     except ValueError as exc:
-        raise Malformed("call_start: ожидалось «ГГГГ-ММ-ДД чч:мм:сс»", field="call_start") from exc
+        raise Malformed(_("call_start: ожидалось «ГГГГ-ММ-ДД чч:мм:сс»"), field="call_start") from exc
 
 
 def parse(data: Mapping[str, str], *, time_zone: str, received_at: datetime) -> list[CallEventData]:

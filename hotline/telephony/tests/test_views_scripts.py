@@ -99,8 +99,8 @@ def test_the_runner_beside_a_ticket_during_a_call(
     version = scripts.publish_version(actor=supervisor, version=draft)
     talking = call(generic_source, state="answered")
     client.force_login(operator)
-    card = client.get(f"/telephony/pop/{talking.pk}/").content.decode()
-    assert "Нет воды" in card  # the script is offered in the caller's card
+    tools = client.get(f"/telephony/pop/{talking.pk}/tools/").content.decode()
+    assert "Нет воды" in tools  # the script is offered in the caller's card
     started = client.post(
         "/telephony/runs/", {"version": version.pk, "call": talking.pk}, headers={"HX-Request": "true"}
     )

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from hotline.telephony.adapters import generic, mango, zadarma
@@ -45,15 +46,15 @@ def _form(request: HttpRequest) -> dict[str, str]:
 def webhook(request: HttpRequest, slug: str, subpath: str = "") -> HttpResponse:
     source = PbxSource.objects.filter(slug=slug, is_active=True).exclude(kind=SourceKind.ASTERISK).first()
     if source is None:
-        return _refuse(request, None, 404, "unknown_source", "нет такой включённой АТС с вебхуком")
+        return _refuse(request, None, 404, "unknown_source", _("нет такой включённой АТС с вебхуком"))
     if request.method == "GET" and source.kind == SourceKind.ZADARMA and "zd_echo" in request.GET:
         # Zadarma checks the address before it starts sending: it expects its value back.
         return HttpResponse(request.GET["zd_echo"][:200], content_type="text/plain; charset=utf-8")
     if request.method != "POST":
-        return JsonResponse({"code": "method_not_allowed", "message": "только POST", "field": None}, status=405)
+        return JsonResponse({"code": "method_not_allowed", "message": _("только POST"), "field": None}, status=405)
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > settings.HOTLINE_TELEPHONY_MAX_BODY_BYTES:
-        return _refuse(request, source, 413, "too_large", "тело запроса слишком большое")
+        return _refuse(request, source, 413, "too_large", _("тело запроса слишком большое"))
     # Read (and keep) the raw body first: signatures are over it, and the rejection log quotes it.
     body = request.body
     now = timezone.now()

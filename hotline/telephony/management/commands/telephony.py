@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from hotline.telephony.ami_listener import AmiListener, replay
 from hotline.telephony.choices import SourceKind
@@ -33,27 +34,32 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-        listen = actions.add_parser("ami-listen", help="слушать события Asterisk AMI (с переподключением)")
-        listen.add_argument("--source", help="код АТС (по умолчанию — единственная включённая АТС Asterisk)")
-        listen.add_argument("--host", help="адрес AMI (по умолчанию из настроек АТС)")
-        listen.add_argument("--port", type=int, help="порт AMI (по умолчанию из настроек АТС или 5038)")
-        listen.add_argument("--events", default="call,agent", help="классы событий AMI (call,agent[,dialplan])")
-        replayed = actions.add_parser("replay-ami", help="прогнать записанный поток AMI через журнал звонков")
+        listen = actions.add_parser("ami-listen", help=gettext("слушать события Asterisk AMI (с переподключением)"))
+        listen.add_argument("--source", help=gettext("код АТС (по умолчанию — единственная включённая АТС Asterisk)"))
+        listen.add_argument("--host", help=gettext("адрес AMI (по умолчанию из настроек АТС)"))
+        listen.add_argument("--port", type=int, help=gettext("порт AMI (по умолчанию из настроек АТС или 5038)"))
+        listen.add_argument(
+            "--events", default="call,agent", help=gettext("классы событий AMI (call,agent[,dialplan])")
+        )
+        replayed = actions.add_parser("replay-ami", help=gettext("прогнать записанный поток AMI через журнал звонков"))
         replayed.add_argument("path", metavar="FILE")
-        replayed.add_argument("--source", help="код АТС")
-        actions.add_parser("retry", help="применить сохранённые, но не применённые события")
+        replayed.add_argument("--source", help=gettext("код АТС"))
+        actions.add_parser("retry", help=gettext("применить сохранённые, но не применённые события"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "retry":
-            self.stdout.write(f"применено событий: {retry_pending_events()}")
+            self.stdout.write(gettext("применено событий: %(n)s") % {"n": retry_pending_events()})
             return
         source = self._source(options.get("source"))
         if options["action"] == "replay-ami":
             path = Path(options["path"])
             if not path.is_file():
-                raise CommandError(f"нет файла {path}")
+                raise CommandError(gettext("нет файла %(path)s") % {"path": path})
             stats = replay(source=source, data=path.read_bytes())
-            self.stdout.write(f"событий: {stats.events}, новых: {stats.accepted}, повторов: {stats.duplicates}")
+            self.stdout.write(
+                gettext("событий: %(n)s, новых: %(new)s, повторов: %(dup)s")
+                % {"n": stats.events, "new": stats.accepted, "dup": stats.duplicates}
+            )
             return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_args: stop.set())
@@ -73,9 +79,13 @@ class Command(BaseCommand):
         if slug:
             source = sources.filter(slug=slug).first()
             if source is None:
-                raise CommandError(f"нет включённой АТС Asterisk с кодом «{slug}»")
+                raise CommandError(gettext("нет включённой АТС Asterisk с кодом «%(slug)s»") % {"slug": slug})
             return source
         found = list(sources[:2])
         if len(found) != 1:
-            raise CommandError("укажите --source: включённых АТС Asterisk " + ("нет" if not found else "несколько"))
+            raise CommandError(
+                gettext("укажите --source: включённых АТС Asterisk нет")
+                if not found
+                else gettext("укажите --source: включённых АТС Asterisk несколько")
+            )
         return found[0]
