@@ -41,6 +41,7 @@ PERIODIC_TASKS: dict[str, str] = {
     "notify.send_due_notifications": "HOTLINE_NOTIFY_SEND_SECONDS",
     "intake.poll_mailboxes": "HOTLINE_MAIL_POLL_SECONDS",
     "campaigns.dial_waiting_seats": "HOTLINE_CAMPAIGNS_DIAL_SECONDS",
+    "telephony.retry_pending_events": "HOTLINE_TELEPHONY_RETRY_SECONDS",
 }
 
 
