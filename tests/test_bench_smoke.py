@@ -18,7 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT = 600  # seconds: ~40 s on an idle 2-core machine; migrate and collectstatic take most of it, and a busy one is slower
+# Seconds: about 40 on an idle 2-core machine (migrate and collectstatic take most); 3 minutes on a busy one.
+TIMEOUT = 600
 
 
 def _bench_database_url() -> str:
