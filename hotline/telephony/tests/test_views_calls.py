@@ -118,3 +118,29 @@ def test_the_ticket_shows_its_calls_with_recordings_and_transfers(
     assert "Звонки по заявке" in panel
     assert "Вопрос по тарифу — к Петрову" in panel
     assert "https://pbx.example.ru/rec/2.wav" in panel
+
+
+def test_calls_appear_in_the_contact_s_history(operator: User, caller: Contact, generic_source: PbxSource) -> None:
+    from hotline.customers.selectors import contact_timeline
+
+    answered = call(generic_source, state="answered_ended")
+    missed = call(generic_source, state="missed")
+    items = [i for i in contact_timeline(operator, caller, 10) if i.kind == "call"]
+    assert [(i.object_id, i.title) for i in items] == [
+        (str(missed.pk), "Пропущенный звонок"),
+        (str(answered.pk), "Входящий звонок"),
+    ]
+    assert items[0].url == f"/telephony/calls/{missed.pk}/"
+
+
+def test_the_ticket_calls_block_costs_the_same_queries_for_many_calls(
+    client: Client, operator: User, caller: Contact, generic_source: PbxSource, django_assert_max_num_queries: object
+) -> None:
+    from hotline.telephony.services.linking import link_call
+
+    ticket = open_ticket(actor=operator, subject="Нет отопления", channel="phone", contact=caller)
+    for _index in range(6):
+        link_call(actor=operator, call=call(generic_source, state="answered_ended"), ticket=ticket)
+    client.force_login(operator)
+    with django_assert_max_num_queries(16):  # type: ignore[operator]
+        assert client.get(f"/telephony/ticket/{ticket.number}/").status_code == 200

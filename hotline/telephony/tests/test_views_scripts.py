@@ -127,3 +127,15 @@ def test_the_runner_beside_a_ticket_during_a_call(
     panel = client.get(f"/telephony/ticket/{ticket.number}/").content.decode()
     assert "Пройденные скрипты" in panel
     assert "Адрес? → <strong>Записал</strong>" in panel
+
+
+def test_the_script_list_costs_the_same_queries_for_many_scripts(
+    client: Client, supervisor: User, category: Category, django_assert_max_num_queries: object
+) -> None:
+    from hotline.telephony.services import scripts
+
+    for index in range(8):
+        scripts.create_script(actor=supervisor, name=f"Скрипт {index}", categories=[category])
+    client.force_login(supervisor)
+    with django_assert_max_num_queries(10):  # type: ignore[operator]
+        assert client.get("/telephony/scripts/").status_code == 200
