@@ -102,15 +102,20 @@ TEMPLATES: list[dict[str, Any]] = [
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        config = dict(dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))))
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
+        )
         if config["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", default=True):
             # Under ASGI each request's sync code runs in a thread of its own, so per-thread persistent connections
             # are never reused: they pile up idle until PostgreSQL refuses clients. One pool per process instead.
             config["CONN_MAX_AGE"] = 0
-            config.setdefault("OPTIONS", {})["pool"] = {
-                "min_size": 1,
-                "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
-                "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            config["OPTIONS"] = {
+                **config.get("OPTIONS", {}),
+                "pool": {
+                    "min_size": 1,
+                    "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
+                    "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+                },
             }
         return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
