@@ -283,7 +283,7 @@ def measure(
         if "screen_pop" in only:
             operations["screen_pop"] = run("screen_pop", ops.screen_pop(rng, contacts, args.requests), operator)
         if "queue_page" in only:
-            url = f"/desk/tickets/?queue={queues[0]}&status=open_all"
+            url = ops.queue_url(queues[0])
             operations["queue_page"] = {"url": url, **run("queue_page", ops.page(url, args.requests), operator,
                                                           cookies=True)}  # fmt: skip
         if "ticket_page" in only:

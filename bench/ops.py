@@ -99,6 +99,17 @@ def screen_pop(rng: random.Random, contacts: int, count: int) -> list[Unit]:
     return units
 
 
+def queue_url(queue_id: int) -> str:
+    """The queue page as BENCH.md has it: open tickets of one queue, most urgent SLA due time first — when the
+    SLA app offers that order (a sort the desk's extension registry carries), else the page's default order."""
+    url = f"/desk/tickets/?queue={queue_id}&status=open_all"
+    try:
+        from hotline.desk import extensions
+    except ImportError:
+        return url
+    return url + "&sort=sla" if any(sort.key == "sla" for sort in extensions.extra_sorts()) else url
+
+
 def page(url: str, count: int) -> list[Unit]:
     async def unit(session: aiohttp.ClientSession) -> None:
         await call(session, "GET", url)
@@ -203,14 +214,14 @@ def query_counts(user: User, queue_id: int, ticket_ids: list[int]) -> dict[str, 
             raise BadResponse("GET", url, response.status_code, response.content.decode()[:200])
         return len(captured.captured_queries)
 
-    queue_url = f"/desk/tickets/?queue={queue_id}&status=open_all"
+    queue_page = queue_url(queue_id)
     per_ticket = {}
     for tid in ticket_ids:
         messages = Ticket.objects.get(pk=tid).messages.count()
         per_ticket[f"{format_ticket_number(tid)} ({messages} msg)"] = count(f"/desk/t/{format_ticket_number(tid)}/")
     return {
-        "queue_page": count(queue_url),
-        "queue_page_2": count(queue_url + "&page=2"),
+        "queue_page": count(queue_page),
+        "queue_page_2": count(queue_page + "&page=2"),
         "ticket_page": max(per_ticket.values()) if per_ticket else None,
         "ticket_page_by_ticket": per_ticket,
     }

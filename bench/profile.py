@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def request(index: int) -> Any:
         if args.target == "queue_page":
-            return client.get(f"/desk/tickets/?queue={queues[0]}&status=open_all")
+            return client.get(ops.queue_url(queues[0]))
         if args.target == "ticket_page":
             return client.get(f"/desk/t/{format_ticket_number(tickets[index % len(tickets)])}/")
         if args.target == "screen_pop":
