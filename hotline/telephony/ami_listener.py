@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
 from django.utils.translation import gettext as _
 
 from hotline.telephony.adapters.ami import AmiMessage, AmiParser, AmiProtocolError, AmiTracker, action
@@ -47,6 +47,7 @@ class ListenerStats:
     events: int = 0
     accepted: int = 0
     duplicates: int = 0
+    lost: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -178,26 +179,39 @@ class AmiListener:
                 continue
             self.stats.events += len(events)
             self._store(events, message)
-        # A long-lived process: let Django drop a connection the database closed or that grew old.
-        close_old_connections()
+        # A long-lived process: let Django drop a connection the database closed or that grew old (never one that
+        # is inside a transaction: an offline replay may run within one).
+        if not connection.in_atomic_block:
+            close_old_connections()
 
     def _store(self, events: list[CallEventData], message: AmiMessage) -> None:
-        """Store the events, waiting out a database that is briefly unavailable (AMI will not send them again)."""
+        """Store the events, waiting out a database that is briefly unavailable (AMI will not send them again).
+
+        Only a lost or refused connection is waited out; any other database error would fail the same way on
+        every retry, so the events are written to the error log whole (to be replayed by hand) and the stream
+        goes on.
+        """
         delay = 0.2
         while True:
             try:
                 result = ingest(source=self.source, events=events, raw=message)
-            except DatabaseError as exc:
+            except (OperationalError, InterfaceError) as exc:
                 if self.stop.is_set():
                     logger.error("AMI: events not stored at shutdown: %s", [e.to_json() for e in events])
                     raise
                 self._trouble(
                     _("AMI: база данных недоступна (%(e)s); повтор через %(s)s с") % {"e": exc, "s": round(delay, 1)}
                 )
-                close_old_connections()
+                if not connection.in_atomic_block:
+                    close_old_connections()
                 self.stop.wait(delay)
                 delay = min(delay * 2, 5.0)
                 continue
+            except DatabaseError as exc:
+                self.stats.lost += len(events)
+                logger.error("AMI: events not stored (%s): %s", exc, [e.to_json() for e in events])
+                self._trouble(_("AMI: события не сохранены: %(e)s") % {"e": exc})
+                return
             self.stats.accepted += result.accepted
             self.stats.duplicates += result.duplicates
             return

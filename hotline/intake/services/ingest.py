@@ -191,7 +191,7 @@ def reprocess(*, actor: Any, inbound: InboundMessage) -> IngestResult:
     with inbound.raw.open("rb") as handle:
         raw = handle.read()
     with transaction.atomic():
-        locked = InboundMessage.objects.select_for_update().select_related("mailbox").get(pk=inbound.pk)
+        locked = InboundMessage.objects.select_for_update(of=("self",)).select_related("mailbox").get(pk=inbound.pk)
         mailbox = locked.mailbox
         mailbox.loop_limit = 0
         locked.error = ""

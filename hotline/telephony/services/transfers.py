@@ -85,7 +85,7 @@ def transfer_call(
             raise ValidationFailed(_("Звонок и так у вас"), field="to")
     if to_queue is not None and not to_queue.is_active:
         raise ValidationFailed(_("Отдел «%(name)s» отключён") % {"name": to_queue.name}, field="to")
-    call = Call.objects.select_for_update().select_related("ticket").get(pk=call.pk)
+    call = Call.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=call.pk)
     ticket = call.ticket
     if ticket is not None:
         if to_queue is not None and to_queue.pk != ticket.queue_id:
