@@ -1,7 +1,8 @@
 """Hooks through which upper apps add to the desk's screens without the desk importing them.
 
-SLA, for one, puts its state beside each ticket and offers "by due time" as a sort of the queue;
-it registers here from its ``AppConfig.ready``. The desk only asks the registry.
+SLA, for one, puts its state beside each ticket, offers "by due time" as a sort of the queue and puts the
+tickets closest to a breach on the agent's home page; it registers here from its ``AppConfig.ready``. The desk
+only asks the registry.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 
 from hotline.desk.models import Ticket
 
@@ -23,6 +25,8 @@ class TicketBadge:
 
 BadgeProvider = Callable[[Sequence[int]], dict[int, TicketBadge]]
 SortProvider = Callable[[QuerySet[Ticket], bool], QuerySet[Ticket]]
+# Given the open tickets an agent may see, the ids of at most ``limit`` of them worth a look, most urgent first.
+WatchProvider = Callable[[QuerySet[Ticket], int], list[int]]
 
 
 @dataclass(frozen=True)
@@ -32,8 +36,20 @@ class TicketSort:
     apply: SortProvider
 
 
+@dataclass(frozen=True)
+class TicketWatch:
+    """A short list on the agent's home page (e.g. "close to an SLA breach") with a link to the whole queue view."""
+
+    key: str
+    title: str | Promise
+    select: WatchProvider
+    queue_query: str = ""  # the query string of the queue page that shows all of them
+    empty: str | Promise = ""
+
+
 _badge_providers: list[BadgeProvider] = []
 _sorts: dict[str, TicketSort] = {}
+_watches: dict[str, TicketWatch] = {}
 
 
 def register_ticket_badges(provider: BadgeProvider) -> None:
@@ -44,6 +60,14 @@ def register_ticket_badges(provider: BadgeProvider) -> None:
 
 def register_ticket_sort(key: str, label: str, apply: SortProvider) -> None:
     _sorts[key] = TicketSort(key=key, label=label, apply=apply)
+
+
+def register_ticket_watch(watch: TicketWatch) -> None:
+    _watches[watch.key] = watch
+
+
+def ticket_watches() -> list[TicketWatch]:
+    return list(_watches.values())
 
 
 def ticket_badges(ticket_ids: Sequence[int]) -> dict[int, list[TicketBadge]]:

@@ -166,6 +166,21 @@ def with_sla_due(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.annotate(sla_due_at=Subquery(nearest))
 
 
+def tickets_due_soonest(tickets: QuerySet[Ticket], limit: int, *, now: dt.datetime | None = None) -> list[int]:
+    """Ids of at most ``limit`` of ``tickets`` whose running timers fall due next (not overdue yet), soonest first.
+
+    Read from the timers' (status, due_at) index, so it costs the same however many tickets are open.
+    """
+    now = now or timezone.now()
+    # A ticket has up to two running timers: read enough rows to find ``limit`` distinct tickets.
+    rows = (
+        SlaTimer.objects.filter(status=TimerStatus.RUNNING, due_at__gt=now, ticket__in=tickets.values("pk"))
+        .order_by("due_at", "id")
+        .values_list("ticket_id", flat=True)[: limit * 2]
+    )
+    return list(dict.fromkeys(rows))[:limit]
+
+
 def order_by_sla_due(tickets: QuerySet[Ticket], *, descending: bool = False) -> QuerySet[Ticket]:
     """Most urgent first (or last); tickets with no running timer come after the rest, then by id."""
     annotated = with_sla_due(tickets)

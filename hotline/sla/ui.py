@@ -6,10 +6,17 @@ from collections.abc import Sequence
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from hotline.desk.extensions import TicketBadge, register_ticket_badges, register_ticket_sort
+from hotline.desk.extensions import (
+    TicketBadge,
+    TicketWatch,
+    register_ticket_badges,
+    register_ticket_sort,
+    register_ticket_watch,
+)
 from hotline.desk.models import Ticket
-from hotline.sla.selectors import SlaState, order_by_sla_due, sla_state_for
+from hotline.sla.selectors import SlaState, order_by_sla_due, sla_state_for, tickets_due_soonest
 
 TONES = {"on_track": "ok", "at_risk": "warn", "breached": "danger", "paused": "muted", "met": "ok"}
 
@@ -52,3 +59,12 @@ def by_sla_due(tickets: QuerySet[Ticket], descending: bool) -> QuerySet[Ticket]:
 def register() -> None:
     register_ticket_badges(sla_badges)
     register_ticket_sort("sla", "SLA", by_sla_due)
+    register_ticket_watch(
+        TicketWatch(
+            key="sla_due",
+            title=gettext_lazy("Близко к нарушению SLA"),
+            select=lambda tickets, limit: tickets_due_soonest(tickets, limit),
+            queue_query="status=open_all&sort=sla",
+            empty=gettext_lazy("Ни одна заявка в ваших очередях не подходит к сроку"),
+        )
+    )

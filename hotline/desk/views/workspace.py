@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +18,7 @@ from hotline.core.contact_points import try_parse_phone
 from hotline.core.errors import DomainError, NotFound
 from hotline.core.models import User
 from hotline.customers import selectors as customer_selectors
-from hotline.desk import selectors
+from hotline.desk import extensions, selectors
 from hotline.desk.choices import OPEN_STATUSES, Status
 from hotline.desk.forms import ReassignForm
 from hotline.desk.models import Ticket, TicketHistory
@@ -71,6 +71,8 @@ def home(request: HttpRequest) -> HttpResponse:
             recent.append(row)
     recent = recent[:12]
     unassigned = visible.filter(status__in=OPEN, assignee__isnull=True).count()
+    watches = _watched(visible.filter(status__in=OPEN))
+    extensions.attach_badges([*mine, *(t for _watch, tickets in watches for t in tickets)])
     return render(
         request,
         "desk/home.html",
@@ -81,8 +83,19 @@ def home(request: HttpRequest) -> HttpResponse:
             "queues": queue_counts(user),
             "recent": recent,
             "unassigned": unassigned,
+            "watches": watches,
         },
     )
+
+
+def _watched(open_tickets: QuerySet[Ticket], limit: int = 8) -> list[tuple[extensions.TicketWatch, list[Ticket]]]:
+    """Each registered home-page list with its tickets in the order the provider chose (two queries a list)."""
+    result = []
+    for watch in extensions.ticket_watches():
+        ids = watch.select(open_tickets, limit)
+        by_id = Ticket.objects.select_related("contact").in_bulk(ids)
+        result.append((watch, [by_id[i] for i in ids if i in by_id]))
+    return result
 
 
 @agent_required

@@ -86,3 +86,61 @@ def test_sla_badges_cost_the_same_queries_for_5_and_30_tickets(
     for i in range(25):
         _open(operator, contact, line1, f"Ещё заявка {i}")
     assert queries() == few
+
+
+def _home_watch(page: str) -> list[str]:
+    """The ticket numbers in the home page's "close to an SLA breach" card, in order."""
+    card = page.split('id="watch-sla_due"', 1)[1].split('<div class="card"', 1)[0]
+    return NUMBER.findall(card)
+
+
+@pytest.mark.django_db
+def test_home_lists_the_tickets_closest_to_a_breach_in_my_queues(
+    policy: SlaPolicy,
+    operator: User,
+    specialist: User,
+    contact: Contact,
+    line1: Queue,
+    line2: Queue,
+    time_machine: TimeMachineFixture,
+) -> None:
+    time_machine.move_to(T0, tick=False)
+    overdue = _open(operator, contact, line1, "Уже просрочена")
+    time_machine.move_to(T0 + timedelta(minutes=50), tick=False)
+    soon = _open(operator, contact, line1, "Скоро срок")
+    elsewhere = _open(specialist, contact, line2, "Чужая очередь")
+    time_machine.move_to(T0 + timedelta(minutes=80), tick=False)
+    later = _open(operator, contact, line1, "Есть время")
+    time_machine.move_to(T0 + timedelta(minutes=90), tick=False)
+
+    page = _client(operator).get("/desk/").content.decode()
+
+    assert "Близко к нарушению SLA" in page
+    # By the next deadline: first responses due at +110 and +140, then the overdue one's resolution at +480.
+    assert _home_watch(page) == [soon.number, later.number, overdue.number]
+    assert elsewhere.number not in page  # another line's ticket is not mine to watch
+    assert "SLA 20 мин" in page
+
+    time_machine.move_to(T0 + timedelta(minutes=120), tick=False)  # soon's first response is now overdue too
+    page = _client(operator).get("/desk/").content.decode()
+    assert _home_watch(page) == [later.number, overdue.number, soon.number]
+
+
+@pytest.mark.django_db
+def test_home_costs_the_same_queries_with_more_tickets(
+    policy: SlaPolicy, operator: User, contact: Contact, line1: Queue
+) -> None:
+    client = _client(operator)
+
+    def queries() -> int:
+        client.get("/desk/")
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/desk/").status_code == 200
+        return len(ctx.captured_queries)
+
+    for i in range(3):
+        _open(operator, contact, line1, f"Заявка {i}")
+    few = queries()
+    for i in range(20):
+        _open(operator, contact, line1, f"Ещё заявка {i}")
+    assert queries() == few
