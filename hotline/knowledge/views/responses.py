@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -73,31 +75,52 @@ def _find(items: list[Any], pk: int) -> Any:
     return found
 
 
+def _submitted[T](
+    request: HttpRequest, form: forms.Form, save: Callable[[dict[str, Any]], T], done: Callable[[T], str]
+) -> HttpResponse | None:
+    """Save a posted valid form through ``save``; a refusal goes back onto the form, success to the list."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        saved = save(form.cleaned_data)
+    except DomainError as exc:
+        form_error(form, exc)
+        return None
+    messages.success(request, done(saved))
+    return redirect("knowledge:responses")
+
+
+def _deleted(request: HttpRequest, delete: Callable[[], None], done: str) -> HttpResponse:
+    try:
+        delete()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("knowledge:responses")
+
+
 def _save_response(request: HttpRequest, item: CannedResponse | None) -> HttpResponse:
     user = actor(request)
     initial: dict[str, Any] = {} if item is None else {"name": item.name, "shortcut": item.shortcut, "body": item.body}
     if item is not None:
         initial |= {"is_active": item.is_active, **_scope_initial(item)}
     form = CannedResponseForm(request.POST or None, initial=initial or None, queues=_queues(user))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            saved = responses.save_canned_response(
-                actor=user,
-                response=item,
-                name=data["name"],
-                shortcut=data["shortcut"],
-                body=data["body"],
-                queue=data["queue"] if data["scope"] == "queue" else None,
-                personal=data["scope"] == "personal",
-                is_active=data["is_active"],
-            )
-        except DomainError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, _("Шаблон ::%(s)s сохранён") % {"s": saved.shortcut})
-            return redirect("knowledge:responses")
-    return _page(request, response_form=form, editing_response=item)
+
+    def save(data: dict[str, Any]) -> CannedResponse:
+        return responses.save_canned_response(
+            actor=user,
+            response=item,
+            name=data["name"],
+            shortcut=data["shortcut"],
+            body=data["body"],
+            queue=data["queue"] if data["scope"] == "queue" else None,
+            personal=data["scope"] == "personal",
+            is_active=data["is_active"],
+        )
+
+    done = _submitted(request, form, save, lambda saved: _("Шаблон ::%(s)s сохранён") % {"s": saved.shortcut})
+    return done or _page(request, response_form=form, editing_response=item)
 
 
 @agent_required
@@ -116,13 +139,8 @@ def edit_response(request: HttpRequest, response_id: int) -> HttpResponse:
 def delete_response(request: HttpRequest, response_id: int) -> HttpResponse:
     user = actor(request)
     rows, _m = selectors.editable_templates(user)
-    try:
-        responses.delete_canned_response(actor=user, response=_find(rows, response_id))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Шаблон удалён"))
-    return redirect("knowledge:responses")
+    item = _find(rows, response_id)
+    return _deleted(request, lambda: responses.delete_canned_response(actor=user, response=item), _("Шаблон удалён"))
 
 
 def _save_macro(request: HttpRequest, item: Macro | None) -> HttpResponse:
@@ -147,29 +165,25 @@ def _save_macro(request: HttpRequest, item: Macro | None) -> HttpResponse:
         responses=_response_choices(user),
         agents=_agents(),
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            saved = macros.save_macro(
-                actor=user,
-                macro=item,
-                name=data["name"],
-                queue=data["queue"] if data["scope"] == "queue" else None,
-                personal=data["scope"] == "personal",
-                reply=data["reply"],
-                set_status=data["set_status"],
-                set_category=data["set_category"],
-                assign_to=data["assign_to"],
-                assignee=data["assignee"],
-                add_tags=data["add_tags"],
-                is_active=data["is_active"],
-            )
-        except DomainError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, _("Макрос «%(n)s» сохранён") % {"n": saved.name})
-            return redirect("knowledge:responses")
-    return _page(request, macro_form=form, editing_macro=item)
+
+    def save(data: dict[str, Any]) -> Macro:
+        return macros.save_macro(
+            actor=user,
+            macro=item,
+            name=data["name"],
+            queue=data["queue"] if data["scope"] == "queue" else None,
+            personal=data["scope"] == "personal",
+            reply=data["reply"],
+            set_status=data["set_status"],
+            set_category=data["set_category"],
+            assign_to=data["assign_to"],
+            assignee=data["assignee"],
+            add_tags=data["add_tags"],
+            is_active=data["is_active"],
+        )
+
+    done = _submitted(request, form, save, lambda saved: _("Макрос «%(n)s» сохранён") % {"n": saved.name})
+    return done or _page(request, macro_form=form, editing_macro=item)
 
 
 @agent_required
@@ -188,10 +202,5 @@ def edit_macro(request: HttpRequest, macro_id: int) -> HttpResponse:
 def delete_macro(request: HttpRequest, macro_id: int) -> HttpResponse:
     user = actor(request)
     _r, rows = selectors.editable_templates(user)
-    try:
-        macros.delete_macro(actor=user, macro=_find(rows, macro_id))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Макрос удалён"))
-    return redirect("knowledge:responses")
+    item = _find(rows, macro_id)
+    return _deleted(request, lambda: macros.delete_macro(actor=user, macro=item), _("Макрос удалён"))
