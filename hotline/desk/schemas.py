@@ -327,6 +327,8 @@ class AttachmentOut(Schema):
     content_type: str
     size: int
     url: str
+    content_id: str = ""  # an e-mail's Content-ID: its HTML body showed it as cid:<content_id>
+    inline: bool = False  # shown in place in the message's body_html (whose src is this url)
 
 
 class MessageAuthor(Schema):

@@ -12,6 +12,7 @@ from hotline.core.models import User
 from hotline.customers.models import Contact, Organisation
 from hotline.desk import permissions
 from hotline.desk.choices import Channel, LinkKind, Priority, Status
+from hotline.desk.display import show_message
 from hotline.desk.models import (
     Attachment,
     Category,
@@ -176,13 +177,19 @@ def ticket_detail(actor: User, ticket: Ticket) -> TicketDetailOut | CustomerTick
     )
 
 
-def _attachment(attachment: Attachment) -> AttachmentOut:
+def _attachment_url(attachment: Attachment) -> str:
+    return reverse("api:attachment_download", kwargs={"attachment_id": attachment.pk})
+
+
+def _attachment(attachment: Attachment, *, inline: bool = False) -> AttachmentOut:
     return AttachmentOut(
         id=attachment.pk,
         name=attachment.original_name,
         content_type=attachment.content_type,
         size=attachment.size,
-        url=reverse("api:attachment_download", kwargs={"attachment_id": attachment.pk}),
+        url=_attachment_url(attachment),
+        content_id=attachment.content_id,
+        inline=inline,
     )
 
 
@@ -195,6 +202,9 @@ def message(msg: Message) -> MessageOut:
         author = MessageAuthor(kind="contact", name=str(msg.author_contact), contact_id=msg.author_contact_id)
     else:
         author = MessageAuthor(kind="system", name="")
+    # As the UI shows it: cid: images point at the attachments' download URLs, remote images are not loaded.
+    shown = show_message(msg, _attachment_url)
+    inline = {a.pk for a in shown.inline}
     return MessageOut(
         id=msg.pk,
         kind=msg.kind,
@@ -202,8 +212,8 @@ def message(msg: Message) -> MessageOut:
         channel=msg.channel,
         author=author,
         body_text=msg.body_text,
-        body_html=msg.body_html,
-        attachments=[_attachment(a) for a in msg.attachments.all()],
+        body_html=shown.html,
+        attachments=[_attachment(a, inline=a.pk in inline) for a in msg.attachments.all()],
         created_at=msg.created_at,
     )
 

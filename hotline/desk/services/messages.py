@@ -39,11 +39,15 @@ _BLOCK_END = re.compile(r"(?i)</(p|div|li|tr|h[1-6]|blockquote)>|<br\s*/?>")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
+# ``cid:`` is kept so a mail's inline images can be shown in place; ``desk.display`` decides every image source.
+_URL_SCHEMES = nh3.ALLOWED_URL_SCHEMES | {"cid"}
+
+
 def sanitize_html(raw: str) -> str:
     """Only harmless markup survives: no scripts, handlers, styles or javascript: links."""
     if not raw or not raw.strip():
         return ""
-    return nh3.clean(raw, link_rel="noopener noreferrer nofollow").strip()
+    return nh3.clean(raw, link_rel="noopener noreferrer nofollow", url_schemes=_URL_SCHEMES).strip()
 
 
 def html_to_text(raw: str) -> str:
