@@ -27,7 +27,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from bench import text
-from bench.bulk import Table, reset_sequences
+from bench.bulk import DeferredIndexes, Table, reset_sequences
 from hotline.core.models import User
 from hotline.core.roles import Role
 from hotline.customers.models import Contact, ContactEmail, ContactPhone, Organisation, search_text
@@ -495,6 +495,13 @@ def seed(n: int, *, seed: int = 42, articles: int = ARTICLES, progress: Progress
     organisations, contacts = max(1, n // 100), max(1, n // 10)
     org_of: list[int | None] = []
     logins: list[str] = []
+    from hotline.sla.models import SlaTimer
+
+    deferred = DeferredIndexes(
+        [Organisation, Contact, ContactPhone, ContactEmail, Ticket, Message, TicketHistory, SlaTimer]
+    )
+    with transaction.atomic():
+        deferred.drop()
     with transaction.atomic():
         counts["organisations"] = Table(Organisation, ORG_COLUMNS).write(_organisations(rng, organisations))
         say("organisations", counts["organisations"], organisations)
@@ -516,8 +523,6 @@ def seed(n: int, *, seed: int = 42, articles: int = ARTICLES, progress: Progress
         "messages": Table(Message, MESSAGE_COLUMNS),
         "history": Table(TicketHistory, HISTORY_COLUMNS),
     }
-    from hotline.sla.models import SlaTimer
-
     tables["sla_timers"] = Table(SlaTimer, TIMER_COLUMNS)
     for first in range(1, n + 1, TICKET_CHUNK):
         batch: dict[str, list[tuple[Any, ...]]] = {name: [] for name in tables}
@@ -543,6 +548,11 @@ def seed(n: int, *, seed: int = 42, articles: int = ARTICLES, progress: Progress
             counts["articles"] = Table(Article, ARTICLE_COLUMNS).write(rows)
         say("articles", counts["articles"], articles)
         models += [Article, ArticleCategory]
+    say("indexes", 0, len(deferred.indexes))
+    with transaction.atomic():
+        deferred.rebuild()
+    say("indexes", len(deferred.indexes), len(deferred.indexes))
+    counts["index_build_seconds"] = round(deferred.rebuild_seconds, 1)  # type: ignore[assignment]
     reset_sequences(models)
     counts["seconds"] = round(time.perf_counter() - started, 1)  # type: ignore[assignment]
     return counts

@@ -1,10 +1,12 @@
 """Rebuilding the whole index (``hotline search reindex``): after a bulk load, a restore, an upgrade.
 
-On PostgreSQL tickets are indexed set-wise, one ``INSERT … SELECT`` per range of ids, so a million tickets
-take minutes, not hours; the document is the same as ``documents.ticket_document`` builds. Contacts and
-articles (and everything on SQLite, where stemming happens in Python) go through the same builders as
-the live path. Each batch commits on its own, so a long rebuild neither holds one huge transaction nor
-loses finished batches if it is interrupted.
+On PostgreSQL tickets and contacts are indexed set-wise, one ``INSERT … SELECT`` per range of ids, so a
+million tickets take minutes, not hours; the documents are the same as ``documents.ticket_document`` and
+``documents.contact_document`` build. When the index is empty (a first build) its GIN indexes are dropped
+for the load and built once at the end, which is several times cheaper than updating them row by row.
+Articles (and everything on SQLite, where stemming happens in Python) go through the same builders as the
+live path. Each batch commits on its own, so a long rebuild neither holds one huge transaction nor loses
+finished batches if it is interrupted.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from hotline.customers.models import Contact
 from hotline.desk.choices import MessageKind
 from hotline.desk.models import Message, Ticket
 from hotline.knowledge.models import Article, DocumentKind, SearchDocument
-from hotline.knowledge.search import documents, index
+from hotline.knowledge.search import documents, index, schema
 from hotline.knowledge.search.documents import FIELD_MAX
 from hotline.knowledge.search.schema import DOC_TABLE
 
@@ -44,6 +46,36 @@ FROM (
         FROM desk_message x WHERE x.ticket_id = t.id
     ) m ON true
     WHERE t.id >= %s AND t.id < %s
+) s
+ON CONFLICT (kind, object_id) DO UPDATE SET
+    title = excluded.title, body = excluded.body, internal = excluded.internal, sort_at = excluded.sort_at,
+    indexed_at = excluded.indexed_at, vector = excluded.vector
+"""  # noqa: S608
+
+
+# The same document as ``documents.contact_document``: name; organisation, position, e-mails, phones (each
+# part trimmed, empty ones left out, one per line); notes apart. Merged and erased contacts have none.
+_BLANKS = r"E' \t\n\r\f\v'"
+_CONTACTS_SQL = f"""
+INSERT INTO {DOC_TABLE} (kind, object_id, title, body, internal, is_public, language, sort_at,
+                         title_stems, body_stems, internal_stems, indexed_at, vector)
+SELECT 'contact', s.id, s.title, s.body, s.internal, false, '', s.created_at, '', '', '', now(),
+       {index.vector_sql("s.title", "s.body", "s.internal")}
+FROM (
+    SELECT c.id, c.full_name AS title, c.created_at,
+           left(concat_ws(E'\\n', nullif(btrim(o.name, {_BLANKS}), ''), nullif(btrim(c.position, {_BLANKS}), ''),
+                          nullif(btrim(e.emails, {_BLANKS}), ''), nullif(btrim(p.phones, {_BLANKS}), '')),
+                {FIELD_MAX}) AS body,
+           left(coalesce(nullif(btrim(c.notes, {_BLANKS}), ''), ''), {FIELD_MAX}) AS internal
+    FROM customers_contact c
+    LEFT JOIN customers_organisation o ON o.id = c.organisation_id
+    LEFT JOIN LATERAL (
+        SELECT string_agg(x.email, ' ' ORDER BY x.id) AS emails FROM customers_contactemail x WHERE x.contact_id = c.id
+    ) e ON true
+    LEFT JOIN LATERAL (
+        SELECT string_agg(x.e164, ' ' ORDER BY x.id) AS phones FROM customers_contactphone x WHERE x.contact_id = c.id
+    ) p ON true
+    WHERE c.id >= %s AND c.id < %s AND c.merged_into_id IS NULL AND c.erased_at IS NULL
 ) s
 ON CONFLICT (kind, object_id) DO UPDATE SET
     title = excluded.title, body = excluded.body, internal = excluded.internal, sort_at = excluded.sort_at,
@@ -98,6 +130,20 @@ def _tickets(batch: int, progress: Progress) -> int:
 def _contacts(batch: int, progress: Progress) -> int:
     done = 0
     for start, stop in _id_ranges(Contact, batch):
+        if connection.vendor == "postgresql":
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(_CONTACTS_SQL, [start, stop])
+                done += cursor.rowcount
+                # Merged and erased contacts leave the index.
+                SearchDocument.objects.filter(
+                    kind=DocumentKind.CONTACT, object_id__gte=start, object_id__lt=stop
+                ).exclude(
+                    object_id__in=Contact.objects.filter(
+                        pk__gte=start, pk__lt=stop, merged_into__isnull=True, erased_at__isnull=True
+                    ).values("pk")
+                ).delete()
+            progress("contacts", done)
+            continue
         with transaction.atomic():
             contacts = (
                 Contact.objects.filter(pk__gte=start, pk__lt=stop)
@@ -144,25 +190,25 @@ def _articles(progress: Progress) -> int:
 
 
 def _terms(batch: int) -> None:
-    """The typo dictionary from every title and article (PostgreSQL only)."""
+    """The typo dictionary from every title and article (PostgreSQL only).
+
+    Titles repeat (the same subject, the same name) far more often than documents do: each range of documents
+    sends only its distinct titles through the word splitter.
+    """
     if connection.vendor != "postgresql":
         return
     with transaction.atomic():
         index.clear_terms()
-    last = 0
-    while True:
-        rows = list(
-            SearchDocument.objects.filter(pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", "kind", "title", "body")[: batch * 2]
-        )
-        if not rows:
-            break
+    bounds = SearchDocument.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return
+    step = batch * 2
+    for start in range(int(bounds["low"]), int(bounds["high"]) + 1, step):
+        in_range = SearchDocument.objects.filter(pk__gte=start, pk__lt=start + step).order_by()
+        titles = in_range.exclude(kind=DocumentKind.ARTICLE).values_list("title", flat=True).distinct()
+        articles = in_range.filter(kind=DocumentKind.ARTICLE).values_list("title", "body")
         with transaction.atomic():
-            index.remember_terms(
-                title + "\n" + (body if kind == DocumentKind.ARTICLE else "") for _, kind, title, body in rows
-            )
-        last = rows[-1][0]
+            index.remember_terms([*titles, *(f"{title}\n{body}" for title, body in articles)])
 
 
 def reindex(
@@ -174,6 +220,10 @@ def reindex(
     """Rebuild the documents of ``kinds`` and the typo dictionary; returns how many of each were indexed."""
     report = progress or (lambda kind, n: None)
     counts: dict[str, int] = {}
+    first_build = connection.vendor == "postgresql" and not SearchDocument.objects.exists()
+    if first_build:
+        # Nothing to search yet: the GIN indexes are built once over the loaded documents instead.
+        schema.drop_search_schema(connection)
     if "tickets" in kinds:
         counts["tickets"] = _tickets(batch, report)
     if "contacts" in kinds:
@@ -181,6 +231,11 @@ def reindex(
     if "articles" in kinds:
         counts["articles"] = _articles(report)
     _terms(batch)
+    if first_build:
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '256MB'")
+            schema.ensure_search_schema(connection)
+            cursor.execute("RESET maintenance_work_mem")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {DOC_TABLE}")

@@ -242,6 +242,39 @@ def test_reindex_rebuilds_what_the_writes_built_and_adds_bulk_loaded_rows(corpus
     assert ids(search(operator, "Петров", kinds=["contacts"])["contacts"]) == [contact.pk]
 
 
+def test_reindexed_contacts_are_the_documents_the_writes_built(operator, organisation):
+    # On PostgreSQL the rebuild writes contacts set-wise in SQL: the same documents as the live path's.
+    full = contact_services.create_contact(
+        actor=operator,
+        full_name="Семёнова Анна Петровна",
+        organisation=organisation,
+        position="  главный бухгалтер ",
+        emails=["anna@example.ru", "a.semenova@example.ru"],
+        phones=["8 (912) 345-67-89", "+7 495 123-45-67"],
+        notes="Звонить после обеда\n",
+    )
+    bare = contact_services.create_contact(actor=operator, full_name="Орлов Пётр", phones=["+7 913 000-00-01"])
+    erased = contact_services.create_contact(actor=operator, full_name="Кузнецов Олег", emails=["o@example.ru"])
+    live = {
+        d.object_id: (d.title, d.body, d.internal, d.sort_at)
+        for d in SearchDocument.objects.filter(kind="contact", object_id__in=[full.pk, bare.pk])
+    }
+    assert len(live) == 2
+    SearchDocument.objects.all().delete()
+    # Erased after the index was emptied: the rebuild must not bring it back.
+    from hotline.customers.models import Contact
+
+    Contact.objects.filter(pk=erased.pk).update(erased_at=full.created_at)
+    call_command("search", "reindex", "--batch", "2", stdout=io.StringIO())
+    rebuilt = {
+        d.object_id: (d.title, d.body, d.internal, d.sort_at) for d in SearchDocument.objects.filter(kind="contact")
+    }
+    assert rebuilt == live
+    assert ids(search(operator, "бухгалтер", kinds=["contacts"])["contacts"]) == [full.pk]
+    assert ids(search(operator, "Орлов", kinds=["contacts"])["contacts"]) == [bare.pk]
+    assert search(operator, "Кузнецов", kinds=["contacts"]).empty
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="typo tolerance uses pg_trgm")
 def test_typos_are_forgiven_on_postgresql(corpus, operator):
     found = search(operator, "счетчк", kinds=["tickets"], limit=50)
