@@ -17,3 +17,8 @@ HOTLINE_TELEPHONY_ACTIVE_CALL_HOURS = int(os.environ.get("HOTLINE_TELEPHONY_ACTI
 # AMI: the longest extension (peer name of a desk phone) and the listener's reconnect backoff ceiling.
 HOTLINE_AMI_MAX_EXTENSION_LENGTH = int(os.environ.get("HOTLINE_AMI_MAX_EXTENSION_LENGTH", "6"))
 HOTLINE_AMI_RECONNECT_MAX_SECONDS = float(os.environ.get("HOTLINE_AMI_RECONNECT_MAX_SECONDS", "30"))
+# Placing a call through a PBX (AMI Originate, Zadarma/Mango callback, the generic request): how long to wait for
+# the PBX to take the request (not how long the phones ring).
+HOTLINE_TELEPHONY_ORIGINATE_TIMEOUT_SECONDS = float(os.environ.get("HOTLINE_TELEPHONY_ORIGINATE_TIMEOUT_SECONDS", "10"))
+# Zadarma's callback names no call id: its call is matched by extension and number within this many minutes.
+HOTLINE_TELEPHONY_ORIGINATE_MATCH_MINUTES = int(os.environ.get("HOTLINE_TELEPHONY_ORIGINATE_MATCH_MINUTES", "10"))

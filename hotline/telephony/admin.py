@@ -14,7 +14,16 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.core import audit
 from hotline.core.models import AuditLog
-from hotline.telephony.models import Call, Callback, CallEvent, CallScript, Line, PbxSource, RejectedRequest
+from hotline.telephony.models import (
+    Call,
+    Callback,
+    CallEvent,
+    CallScript,
+    Line,
+    Origination,
+    PbxSource,
+    RejectedRequest,
+)
 
 
 class ReadOnlyAdmin[M: Any](admin.ModelAdmin[M]):
@@ -53,6 +62,9 @@ class SourceForm(ModelForm[PbxSource]):
             "port",
             "recording_url_template",
             "time_zone",
+            "api_url",
+            "originate_context",
+            "originate_channel",
         )
         widgets = {"secret": PasswordInput(render_value=True)}
 
@@ -67,6 +79,7 @@ class PbxSourceAdmin(AuditedAdmin[PbxSource]):
         (None, {"fields": ("name", "slug", "kind", "is_active")}),
         (_("Проверка подлинности"), {"fields": ("api_key", "secret")}),
         (_("Asterisk AMI"), {"fields": ("host", "port", "recording_url_template")}),
+        (_("Исходящие вызовы"), {"fields": ("api_url", "originate_context", "originate_channel")}),
         (_("Прочее"), {"fields": ("time_zone",)}),
     )
 
@@ -118,3 +131,12 @@ class CallbackAdmin(ReadOnlyAdmin[Callback]):
 class CallScriptAdmin(ReadOnlyAdmin[CallScript]):
     list_display = ("name", "is_active", "campaign_code", "updated_at")
     search_fields = ("name",)
+
+
+@admin.register(Origination)
+class OriginationAdmin(ReadOnlyAdmin[Origination]):
+    list_display = ("requested_at", "source", "extension", "number", "state", "result", "error")
+    list_filter = ("source", "state", "result")
+    search_fields = ("correlation_id", "number", "provider_call_id")
+    list_select_related = ("source",)
+    date_hierarchy = "requested_at"

@@ -22,9 +22,18 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
 from django.utils.translation import gettext as _
 
-from hotline.telephony.adapters.ami import AmiMessage, AmiParser, AmiProtocolError, AmiTracker, action
+from hotline.telephony.adapters.ami import (
+    ORIGINATE_REASONS,
+    AmiMessage,
+    AmiParser,
+    AmiProtocolError,
+    AmiTracker,
+    action,
+    originate_correlation,
+)
 from hotline.telephony.adapters.base import CallEventData
 from hotline.telephony.models import PbxSource
+from hotline.telephony.services import originations
 from hotline.telephony.services.ingest import ingest
 
 logger = logging.getLogger(__name__)
@@ -174,6 +183,8 @@ class AmiListener:
             self.stats.messages += 1
             if "Event" not in message:
                 continue
+            if message["Event"] == "OriginateResponse":
+                self._originate_response(message)
             events = self.tracker.feed(message)
             if not events:
                 continue
@@ -183,6 +194,27 @@ class AmiListener:
         # is inside a transaction: an offline replay may run within one).
         if not connection.in_atomic_block:
             close_old_connections()
+
+    def _originate_response(self, message: AmiMessage) -> None:
+        """How an Originate Hotline sent went: the PBX's id of the call, or why it could not be placed."""
+        correlation = originate_correlation(message)
+        if not correlation:
+            return
+        try:
+            if message.get("Response") == "Success":
+                originations.originate_placed(
+                    source=self.source, correlation_id=correlation, provider_call_id=message.get("Uniqueid", "")
+                )
+            else:
+                reason = ORIGINATE_REASONS.get(message.get("Reason", ""), message.get("Reason", "") or "failed")
+                originations.originate_failed(
+                    source=self.source,
+                    correlation_id=correlation,
+                    reason=_("Asterisk: телефон оператора не принял вызов (%(r)s)") % {"r": reason},
+                )
+        except DatabaseError as exc:
+            logger.error("AMI: originate response %s not recorded (%s): %s", correlation, exc, message)
+            self._trouble(_("AMI: ответ на вызов не сохранён: %(e)s") % {"e": exc})
 
     def _store(self, events: list[CallEventData], message: AmiMessage) -> None:
         """Store the events, waiting out a database that is briefly unavailable (AMI will not send them again).

@@ -91,6 +91,29 @@ class OutcomeAction(models.TextChoices):
     DISPOSITION = "disposition", _("только результат звонка")
 
 
+class OriginationState(models.TextChoices):
+    """Where an outbound call Hotline asked the PBX to place stands."""
+
+    REQUESTED = "requested", _("запрошен")
+    PLACED = "placed", _("принят АТС")
+    RINGING = "ringing", _("вызов")
+    ANSWERED = "answered", _("разговор")
+    ENDED = "ended", _("завершён")
+    FAILED = "failed", _("не удался")
+
+
+FINAL_ORIGINATION_STATES = frozenset({OriginationState.ENDED, OriginationState.FAILED})
+
+
+class OriginationResult(models.TextChoices):
+    """How an originated call ended, whatever PBX placed it."""
+
+    ANSWERED = "answered", _("ответили")
+    NO_ANSWER = "no_answer", _("не ответили")
+    BUSY = "busy", _("занято")
+    FAILED = "failed", _("ошибка вызова")
+
+
 class RunStatus(models.TextChoices):
     ACTIVE = "active", _("идёт")
     FINISHED = "finished", _("завершён")

@@ -103,3 +103,19 @@ class ScriptRunFinished(Event):
     action: str
     ticket_id: int | None = None
     call_id: int | None = None
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OriginationUpdated(Event):
+    """A call Hotline asked the PBX to place moved on: placed, ringing, answered, ended (with ``result``), or
+    failed (the PBX did not take it; ``error`` says why). Whoever asked finds it by ``correlation_id``."""
+
+    origination_id: int
+    correlation_id: str
+    state: str
+    result: str = ""
+    call_id: int | None = None
+    provider_call_id: str = ""
+    error: str = ""
+    occurred_at: str = ""

@@ -76,6 +76,17 @@ def action(name: str, **headers: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
+ORIGINATE_ACTION_PREFIX = "hotline-originate:"
+# OriginateResponse's Reason: how the first leg (the agent's phone) ended when it was not answered.
+ORIGINATE_REASONS = {"0": "failed", "1": "hangup", "3": "no answer", "5": "busy", "8": "congestion"}
+
+
+def originate_correlation(message: AmiMessage) -> str:
+    """The correlation id of an Originate Hotline sent, from its ActionID ("" for anyone else's)."""
+    action_id = message.get("ActionID", "")
+    return action_id[len(ORIGINATE_ACTION_PREFIX) :] if action_id.startswith(ORIGINATE_ACTION_PREFIX) else ""
+
+
 def device_extension(channel: str, *, max_length: int = 6) -> str:
     """The agent's extension behind a phone's channel name ("PJSIP/101-0000002a" → "101"); "" for trunks."""
     match = _DEVICE.match(channel or "")
@@ -103,6 +114,8 @@ class _CallInfo:
     agent_extension: str = ""
     abandoned: bool = False
     wait_seconds: int | None = None
+    # Out through a trunk: how the last dial to the customer ended (BUSY, NOANSWER, CONGESTION, CHANUNAVAIL).
+    dial_status: str = ""
 
 
 class AmiTracker:
@@ -226,6 +239,8 @@ class AmiTracker:
         extension = channel.extension if channel else self._ext(message.get("DestChannel", ""))
         info = self.calls.get(linkedid)
         if status == "ANSWER":
+            if info is not None:
+                info.dial_status = ""
             if extension:
                 return [self._event(message, linkedid, EventKind.ANSWERED, leg=dest, extension=extension)]
             if info is not None and info.agent_leg:
@@ -240,6 +255,8 @@ class AmiTracker:
             return [
                 self._event(message, linkedid, EventKind.ENDED, leg=dest, extension=extension, disconnect_cause=status)
             ]
+        if status and info is not None and info.agent_leg:
+            info.dial_status = clip(status, 40)  # the customer's side failed: the call's end will say how
         return []
 
     def _on_hangup(self, message: AmiMessage) -> list[CallEventData]:
@@ -255,7 +272,7 @@ class AmiTracker:
                 message,
                 linkedid,
                 EventKind.ENDED,
-                disconnect_cause=cause,
+                disconnect_cause=(info.dial_status if info and info.dial_status else cause),
                 abandoned=bool(info and info.abandoned),
                 wait_seconds=info.wait_seconds if info else None,
             )

@@ -54,6 +54,7 @@ class CallEventData:
     part (empty for the call as a whole); ``sequence`` orders events of one call when the PBX numbers them.
     ``extension`` is the agent's phone the event happened on; for ``transferred`` it is where the call came
     from and ``transfer_to`` where it went. ``answered`` on ``ended`` is the PBX's own verdict when it gives one.
+    ``correlation_id`` ties a call Hotline originated back to its request.
     """
 
     call_id: str
@@ -75,6 +76,8 @@ class CallEventData:
     disconnect_cause: str = ""
     recording_url: str = ""
     recording_ref: str = ""
+    # The id Hotline gave the call when it asked the PBX to place it (``Origination.correlation_id``), if echoed.
+    correlation_id: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in EventKind.values:

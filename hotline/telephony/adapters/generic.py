@@ -19,7 +19,8 @@ of a call), ``occurred_at`` (ISO 8601 with an offset or Unix seconds; default: w
 (inbound, outbound, internal), ``caller``, ``caller_name``, ``called``, ``line`` (the number dialled),
 ``extension`` (the agent's phone), ``transfer_to`` (for transferred), ``wait_seconds``, ``talk_seconds``,
 ``answered`` and ``abandoned`` (booleans, for ended), ``disconnect_cause``, ``recording_url`` (http/https),
-``recording_ref``.
+``recording_ref``, ``correlation_id`` (for a call Hotline asked the PBX to place: the id it sent, see
+``hotline.telephony.originate.generic``).
 
 Answers: 202 ``{"accepted": n, "duplicates": m}`` — a repeated (call_id, leg, event, sequence) is a duplicate
 and changes nothing; 400 ``{"code": "malformed", "message", "field"}``; 403 ``{"code": "unsigned" |
@@ -120,4 +121,5 @@ def _event(item: Any, *, prefix: str, received_at: datetime) -> CallEventData:
         disconnect_cause=fields.text(item, "disconnect_cause", prefix=prefix, limit=120),
         recording_url=fields.url(item, "recording_url", prefix=prefix),
         recording_ref=fields.text(item, "recording_ref", prefix=prefix),
+        correlation_id=fields.text(item, "correlation_id", prefix=prefix, limit=64),
     )

@@ -4,6 +4,8 @@ Mango posts a form with ``vpbx_api_key``, ``sign`` and ``json`` to the configure
 path (``…/events/call``, ``…/events/summary``, ``…/events/recording``). ``sign`` is
 ``sha256(vpbx_api_key + json + vpbx_api_salt)`` in hex; the key must be the source's, the salt is its secret.
 Legs of one call share ``entry_id`` (our call id); ``call_id`` is the leg and ``seq`` orders its events.
+A call placed by a command (``commands/callback``) carries the command's ``command_id`` on its events; the
+command's own outcome comes to ``…/events/result`` (``result`` 1000 — done, anything else — refused).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from hotline.telephony.adapters import fields
 from hotline.telephony.adapters.base import BadSignature, CallEventData, Malformed, Unsigned
 from hotline.telephony.choices import Direction, EventKind
 
-KNOWN_PATHS = ("events/call", "events/summary", "events/recording", "events/dtmf", "ping")
+KNOWN_PATHS = ("events/call", "events/summary", "events/recording", "events/dtmf", "events/result", "ping")
+# The result code of a command (``events/result``, and the answer to the command itself): done.
+COMMAND_OK = 1000
 # disconnect_reason 1110: the caller hung up — unanswered, that is a caller who gave up waiting.
 CALLER_HUNG_UP = 1110
 _DIRECTIONS = {0: Direction.INTERNAL, 1: Direction.INBOUND, 2: Direction.OUTBOUND}
@@ -73,7 +77,7 @@ def parse(path: str, data: Mapping[str, str], *, received_at: datetime) -> list[
     path = path.strip("/")
     if path not in KNOWN_PATHS:
         raise Malformed(_("неизвестный адрес события Mango «%(p)s»") % {"p": path[:60]}, field="path")
-    if path in ("events/dtmf", "ping"):
+    if path in ("events/dtmf", "events/result", "ping"):
         return []
     payload = _payload(data)
     entry = fields.text(payload, "entry_id", prefix="json.", required=True)
@@ -126,6 +130,7 @@ def _call_state(entry: str, payload: Mapping[str, Any], received_at: datetime) -
             line=fields.number(target, "line_number", prefix="json.to."),
             extension=from_extension if direction == Direction.OUTBOUND else to_extension,
             disconnect_cause=str(reason) if reason is not None else "",
+            correlation_id=fields.text(payload, "command_id", prefix="json.", limit=64),
         )
     ]
 
@@ -157,4 +162,20 @@ def _summary(entry: str, payload: Mapping[str, Any], received_at: datetime) -> C
         wait_seconds=max(0, int(((talk if has_talk and answered else ended) - created).total_seconds())),
         talk_seconds=max(0, int((ended - talk).total_seconds())) if has_talk and answered else 0,
         disconnect_cause=str(reason) if reason is not None else "",
+        correlation_id=fields.text(payload, "command_id", prefix="json.", limit=64),
     )
+
+
+def command_result(path: str, data: Mapping[str, str]) -> tuple[str, int] | None:
+    """``events/result``: (command_id, result code); None for any other path.
+
+    Raises: Malformed.
+    """
+    if path.strip("/") != "events/result":
+        return None
+    payload = _payload(data)
+    command = fields.text(payload, "command_id", prefix="json.", required=True, limit=64)
+    code = fields.integer(payload, "result", prefix="json.", maximum=99_999)
+    if code is None:
+        raise Malformed(_("нет поля «result»"), field="json.result")
+    return command, code

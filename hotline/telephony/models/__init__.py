@@ -1,5 +1,6 @@
 from hotline.telephony.models.callbacks import Callback
 from hotline.telephony.models.calls import Call, CallLeg, CallTransfer, Line
+from hotline.telephony.models.originations import Origination
 from hotline.telephony.models.pbx import CallEvent, PbxSource, RejectedRequest
 from hotline.telephony.models.scripts import CallScript, ScriptRun, ScriptVersion
 
@@ -11,6 +12,7 @@ __all__ = [
     "CallTransfer",
     "Callback",
     "Line",
+    "Origination",
     "PbxSource",
     "RejectedRequest",
     "ScriptRun",

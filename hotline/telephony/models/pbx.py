@@ -15,7 +15,9 @@ class PbxSource(models.Model):
     """One PBX (or script) that reports calls, and what verifies it.
 
     ``secret`` is the generic webhook's HMAC key, Zadarma's API secret, Mango's API salt or the AMI password;
-    ``api_key`` is Mango's ``vpbx_api_key`` (checked against each request) or the AMI user name.
+    ``api_key`` is Mango's ``vpbx_api_key`` (checked against each request), Zadarma's API key or the AMI user name.
+    ``api_url``, ``originate_context`` and ``originate_channel`` are for calls Hotline places through the PBX
+    (``services.originations``).
     """
 
     name = models.CharField(_("название"), max_length=120)
@@ -28,6 +30,29 @@ class PbxSource(models.Model):
     port = models.PositiveIntegerField(_("порт AMI"), null=True, blank=True)
     time_zone = models.CharField(
         _("часовой пояс АТС"), max_length=64, blank=True, help_text=_("Для времени без пояса (Zadarma)")
+    )
+    api_url = models.URLField(
+        _("адрес API АТС"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Для исходящих вызовов. Zadarma: https://api.zadarma.com, Mango: https://app.mango-office.ru "
+            "(пусто — эти адреса); универсальный вебхук: адрес, принимающий запрос на вызов"
+        ),
+    )
+    originate_context = models.CharField(
+        _("контекст набора (Asterisk)"),
+        max_length=80,
+        blank=True,
+        default="from-internal",
+        help_text=_("Контекст диалплана, в котором набирается номер абонента после ответа оператора"),
+    )
+    originate_channel = models.CharField(
+        _("канал оператора (Asterisk)"),
+        max_length=120,
+        blank=True,
+        default="PJSIP/{extension}",
+        help_text=_("Куда сначала звонит АТС: PJSIP/{extension}, SIP/{extension} или Local/{extension}@from-internal"),
     )
     recording_url_template = models.CharField(
         _("шаблон ссылки на запись"),

@@ -2,7 +2,8 @@
 
 What changed drives the rest: a leg that starts ringing or is answered pops the caller's card on that agent's
 screen; a call that ends missed or abandoned goes to the callback list (and leaves it if a late event shows it
-was answered after all); a transfer the PBX reports is recorded on the call and its ticket.
+was answered after all); a transfer the PBX reports is recorded on the call and its ticket; a call Hotline asked
+the PBX to place moves its origination on (``originations.track_call``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hotline.telephony.adapters.base import CallEventData
 from hotline.telephony.choices import MISSED_OUTCOMES, CallStatus, Direction, Outcome
 from hotline.telephony.events import CallAnswered, CallEnded, CallStarted
 from hotline.telephony.models import Call, CallEvent, CallLeg, Line, PbxSource
-from hotline.telephony.services import callbacks, transfers
+from hotline.telephony.services import callbacks, originations, transfers
 from hotline.telephony.services.extensions import agent_for_extension
 from hotline.telephony.services.fold import CallState, LegState, fold
 
@@ -96,6 +97,8 @@ def apply_event(event_id: int) -> Call | None:
         events.publish(CallAnswered(call_id=call.pk, agent_id=call.agent_id))
     _pop_legs(call, legs)
     transfers.record_pbx_transfers(call=call, reported=state.transfers)
+    if state.correlation_id or call.direction == Direction.OUTBOUND:
+        originations.track_call(call=call, correlation_id=state.correlation_id)
     if call.status == CallStatus.ENDED and (created or before_status != CallStatus.ENDED):
         _ended(call, legs)
     elif call.status == CallStatus.ENDED and before_outcome != call.outcome:

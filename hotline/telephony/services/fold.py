@@ -49,6 +49,7 @@ class CallState:
     recording_url: str = ""
     recording_ref: str = ""
     extension: str = ""
+    correlation_id: str = ""
     legs: dict[str, LegState] = dataclasses.field(default_factory=dict)
     transfers: list[TransferState] = dataclasses.field(default_factory=list)
 
@@ -97,6 +98,7 @@ def fold(events: Iterable[CallEventData]) -> CallState:
         state.caller_name = state.caller_name or event.caller_name
         state.called = state.called or event.called
         state.line = state.line or event.line
+        state.correlation_id = state.correlation_id or event.correlation_id
         key = leg_key(event)
         leg = None
         if key and event.kind != EventKind.RECORDING:

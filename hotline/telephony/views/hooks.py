@@ -21,6 +21,7 @@ from hotline.telephony.adapters.base import CallEventData, Rejected
 from hotline.telephony.choices import SourceKind
 from hotline.telephony.models import PbxSource
 from hotline.telephony.services.ingest import ingest, log_rejection
+from hotline.telephony.services.originations import originate_failed
 
 
 def _refuse(
@@ -59,6 +60,7 @@ def webhook(request: HttpRequest, slug: str, subpath: str = "") -> HttpResponse:
     body = request.body
     now = timezone.now()
     raw: Any
+    command: tuple[str, int] | None = None
     try:
         if source.kind == SourceKind.GENERIC:
             generic.verify(secret=source.secret, headers=request.headers, body=body, now=now)
@@ -74,8 +76,14 @@ def webhook(request: HttpRequest, slug: str, subpath: str = "") -> HttpResponse:
             mango.verify(api_key=source.api_key, salt=source.secret, data=data)
             events = mango.parse(subpath, data, received_at=now)
             raw = {"path": subpath, "json": data.get("json", "")}
+            command = mango.command_result(subpath, data)
     except Rejected as exc:
         return _refuse(request, source, exc.status, exc.code, exc.message, exc.field)
+    if source.kind == SourceKind.MANGO and command is not None:
+        command_id, code = command
+        if code != mango.COMMAND_OK:
+            originate_failed(source=source, correlation_id=command_id, reason=_("Mango: код %(code)s") % {"code": code})
+        return JsonResponse({"accepted": 0, "duplicates": 0, "ignored": code == mango.COMMAND_OK}, status=200)
     result = ingest(source=source, events=events, raw=raw)
     status = 202 if source.kind == SourceKind.GENERIC else 200
     return JsonResponse(result.as_json() | {"ignored": not events}, status=status)
