@@ -6,12 +6,13 @@ list; the eligibility service that picks the next lead (calling windows in the c
 for debt campaigns); preview and progressive dialing through an ``Originator``; statistics and their XLSX export.
 
 Imports: core (errors, audit, events, business calendars), customers (contacts, tags, organisations, phone
-parsing), desk (nothing yet). Campaigns → telephony: calls are placed through an originate adapter
-(``campaigns.originate``); until telephony exposes one, an HTTP originate gateway configured here is used.
-Never imports workforce (a sibling).
+parsing, consent), desk (nothing yet). Campaigns → telephony: a campaign calls through one of telephony's PBX
+sources (``telephony.services.originations.originate``: Asterisk AMI, Zadarma, Mango, the generic webhook) and
+follows the call by telephony's ``OriginationUpdated``; or through an HTTP originate gateway configured here
+(``campaigns.originate``). Never imports workforce (a sibling).
 
 Publishes (campaigns.events): CampaignCreated, CampaignStatusChanged, CallListImported, AttemptStarted,
 AttemptEnded, LeadDispositioned, NumberBlocked, CallbackScheduled, DebtorMessageRecorded.
 Subscribes: customers.ContactsMerged (moves leads), customers.ContactErased (scrubs leads),
-customers.ConsentWithdrawn (stops the contact's leads).
+customers.ConsentWithdrawn (stops the contact's leads), telephony.OriginationUpdated (the attempt's call progress).
 """

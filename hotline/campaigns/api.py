@@ -52,6 +52,9 @@ class CampaignIn(Schema):
     script: str = Field("", max_length=20000)
     dialing_mode: str = "preview"
     gateway_id: int | None = Field(None, ge=1, le=MAX_ID)
+    pbx_source_id: int | None = Field(None, ge=1, le=MAX_ID, description="Звонить через АТС телефонии (вместо шлюза)")
+    caller_id: str = Field("", max_length=32)
+    ring_timeout_s: int = Field(30, ge=5, le=300)
     max_attempts: int = Field(3, ge=1, le=50)
     default_retry_minutes: int = Field(120, ge=1, le=43200)
     workday_start: dt.time = dt.time(9)
@@ -70,6 +73,9 @@ class CampaignOut(Schema):
     status: str
     dialing_mode: str
     gateway_id: int | None
+    pbx_source_id: int | None
+    caller_id: str
+    ring_timeout_s: int
     max_attempts: int
     default_retry_minutes: int
     workday_start: dt.time

@@ -14,6 +14,7 @@ from hotline.campaigns.services.campaigns import FLAG_FIELDS, CampaignInput
 from hotline.core.models import User
 from hotline.core.roles import AGENT_ROLES
 from hotline.customers.models import Organisation, Tag
+from hotline.telephony.models import PbxSource
 from hotline.web.forms import StyledFormMixin
 
 _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -31,6 +32,17 @@ class CampaignForm(StyledFormMixin, forms.Form):
         queryset=Gateway.objects.filter(is_active=True),
         required=False,
         empty_label=_("— оператор набирает сам —"),
+    )
+    pbx_source = forms.ModelChoiceField(
+        label=_("АТС для вызовов"),
+        queryset=PbxSource.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("— не через АТС телефонии —"),
+        help_text=_("Звонки идут через АТС, подключённую к телефонии: Asterisk, Zadarma, Mango или свой вебхук"),
+    )
+    caller_id = forms.CharField(label=_("Номер, который видит абонент"), max_length=32, required=False)
+    ring_timeout_s = forms.IntegerField(
+        label=_("Ожидание ответа, с"), min_value=5, max_value=300, initial=30, required=False
     )
     max_attempts = forms.IntegerField(label=_("Попыток на номер"), min_value=1, max_value=50, initial=3)
     default_retry_minutes = forms.IntegerField(label=_("Повтор по умолчанию через, мин"), min_value=1, initial=120)
@@ -65,6 +77,9 @@ class CampaignForm(StyledFormMixin, forms.Form):
             script=data["script"],
             dialing_mode=data["dialing_mode"],
             gateway_id=data["gateway"].pk if data["gateway"] else None,
+            pbx_source_id=data["pbx_source"].pk if data["pbx_source"] else None,
+            caller_id=data["caller_id"],
+            ring_timeout_s=data["ring_timeout_s"] or 30,
             max_attempts=data["max_attempts"],
             default_retry_minutes=data["default_retry_minutes"],
             workday_start=data["workday_start"],

@@ -28,10 +28,12 @@ from hotline.campaigns.choices import (
     SeatState,
 )
 from hotline.customers.models import Contact
+from hotline.telephony.models import PbxSource
 
 
 class Gateway(models.Model):
-    """Where calls are originated: a PBX's HTTP originate endpoint that reports call progress back, signed.
+    """Where calls are originated when the PBX is not one telephony knows: an HTTP originate endpoint that reports
+    call progress back, signed. (A campaign may instead call through one of telephony's PBX sources.)
 
     The PBX gets ``POST originate_url`` with the number, the agent's extension and ``report_url``; it reports
     ringing/answered/ended to ``report_url`` signed with ``secret`` (HMAC-SHA256 of the body).
@@ -85,6 +87,20 @@ class Campaign(models.Model):
         verbose_name=_("шлюз вызовов"),
         help_text=_("Пусто — оператор набирает номер сам (только предварительный просмотр)"),
     )
+    # Or the PBX telephony is connected to (Asterisk AMI, Zadarma, Mango, the generic webhook): its originate.
+    pbx_source = models.ForeignKey(
+        PbxSource,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("АТС для вызовов"),
+        help_text=_("Звонить через АТС, подключённую к телефонии (вместо шлюза)"),
+    )
+    caller_id = models.CharField(
+        _("номер, который видит абонент"), max_length=32, blank=True, help_text=_("Для вызовов через АТС")
+    )
+    ring_timeout_s = models.PositiveSmallIntegerField(_("ожидание ответа, с"), default=30)
     max_attempts = models.PositiveSmallIntegerField(_("попыток на номер"), default=3)
     default_retry_minutes = models.PositiveIntegerField(_("интервал повтора по умолчанию, мин"), default=120)
     workday_start = models.TimeField(_("будни: с"), default=time(9))
@@ -118,6 +134,13 @@ class Campaign(models.Model):
     @property
     def is_debt(self) -> bool:
         return self.kind == CampaignKind.DEBT
+
+    @property
+    def places_calls(self) -> bool:
+        """Calls go out through a PBX (a telephony source or a gateway), not dialled by the agent by hand."""
+        if self.pbx_source_id is not None:
+            return self.pbx_source is not None and self.pbx_source.is_active
+        return self.gateway_id is not None and self.gateway is not None and self.gateway.is_active
 
 
 class Disposition(models.Model):

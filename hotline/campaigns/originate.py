@@ -1,6 +1,12 @@
-"""Placing a call: the ``Originator`` protocol and the HTTP originate gateway.
+"""Placing a call: through telephony's PBX sources, or through the HTTP originate gateway.
 
-The dialer asks an originator to connect the agent's extension with the callee's number; the PBX then reports
+``originator_for(campaign)`` picks how: a campaign with a ``pbx_source`` calls through the PBX the hotline is
+connected to (``telephony.services.originations.originate`` — Asterisk AMI, Zadarma, Mango, the generic webhook);
+the call's progress then comes back as telephony's ``OriginationUpdated``, which ``subscribers`` apply to the
+attempt (the attempt's ``ref`` is the correlation id). A campaign with a ``gateway`` instead uses the gateway's own
+protocol below.
+
+Gateway: the dialer asks an originator to connect the agent's extension with the callee's number; the PBX then reports
 the call's progress (ringing, answered, ended with an outcome) to the gateway's ``report_url``, which
 ``services.dialer.record_call_event`` applies. Requests both ways are JSON signed with HMAC-SHA256 of the raw
 body in ``X-Hotline-Signature: sha256=<hex>``.
@@ -15,7 +21,7 @@ answered with 2xx and ``{"call_id": "<PBX's id>"}``. Reports (``POST report_url`
     {"attempt": "<uuid>", "call_id": "…", "event": "ringing" | "answered" | "ended",
      "outcome": "answered" | "no_answer" | "busy" | "failed", "at": "2026-03-02T10:00:05+03:00"}
 
-Telephony's own originate, once it has one, plugs in through ``set_originator_factory``.
+Tests may replace how gateways become originators with ``set_originator_factory``.
 """
 
 from __future__ import annotations
@@ -29,8 +35,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from hotline.core.errors import DomainError
+from hotline.telephony.services.originations import originate as telephony_originate
+
 if TYPE_CHECKING:
-    from hotline.campaigns.models import Gateway
+    from hotline.campaigns.models import Campaign, Gateway
+    from hotline.telephony.models import PbxSource
 
 SIGNATURE_HEADER = "X-Hotline-Signature"
 
@@ -105,6 +115,27 @@ class HttpOriginator:
         return OriginateResult(call_id=call_id[:255])
 
 
+class PbxOriginator:
+    """Originates through one of telephony's PBX sources; the attempt's reference is the correlation id."""
+
+    def __init__(self, source: PbxSource) -> None:
+        self.source = source
+
+    def originate(self, request: OriginateRequest) -> OriginateResult:
+        try:
+            origination = telephony_originate(
+                source=self.source,
+                extension=request.extension,
+                number=request.number,
+                caller_id=request.caller_id,
+                correlation_id=request.attempt,
+                timeout_s=request.timeout_s,
+            )
+        except DomainError as exc:
+            raise OriginateFailed(exc.message) from exc
+        return OriginateResult(call_id=origination.provider_call_id)
+
+
 def _http_originator(gateway: Gateway) -> Originator:
     return HttpOriginator(url=gateway.originate_url, secret=gateway.secret)
 
@@ -112,8 +143,13 @@ def _http_originator(gateway: Gateway) -> Originator:
 _factory: Callable[[Gateway], Originator] = _http_originator
 
 
-def originator_for(gateway: Gateway) -> Originator:
-    return _factory(gateway)
+def originator_for(campaign: Campaign) -> Originator | None:
+    """How this campaign's calls are placed; None — the agent dials by hand."""
+    if campaign.pbx_source is not None:
+        return PbxOriginator(campaign.pbx_source)
+    if campaign.gateway is not None:
+        return _factory(campaign.gateway)
+    return None
 
 
 def set_originator_factory(factory: Callable[[Gateway], Originator] | None) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.campaigns import permissions
@@ -31,7 +32,7 @@ def visible_campaigns(actor: Any) -> QuerySet[Campaign]:
 
 def get_campaign_for(actor: Any, campaign_id: int) -> Campaign:
     """Raises: NotFound — missing or not visible (one answer for both)."""
-    campaign = visible_campaigns(actor).select_related("gateway").filter(pk=campaign_id).first()
+    campaign = visible_campaigns(actor).select_related("gateway", "pbx_source").filter(pk=campaign_id).first()
     if campaign is None:
         raise NotFound(_("Кампания не найдена"))
     return campaign
@@ -71,6 +72,23 @@ def list_campaigns(actor: Any) -> QuerySet[Campaign]:
             ),
         )
         .order_by("-created_at", "-id")
+    )
+
+
+@dataclass
+class CallFailures:
+    """Calls the PBX did not place in the last day: how many, and the latest with their reasons."""
+
+    count: int
+    latest: list[Attempt]
+
+
+def call_failures(campaign: Campaign, *, hours: int = 24, limit: int = 10) -> CallFailures:
+    since = timezone.now() - timedelta(hours=hours)
+    failed = Attempt.objects.filter(campaign=campaign, started_at__gte=since).exclude(error="")
+    return CallFailures(
+        count=failed.count(),
+        latest=list(failed.select_related("agent", "lead").order_by("-started_at", "-pk")[:limit]),
     )
 
 

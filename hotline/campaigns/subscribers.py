@@ -1,5 +1,5 @@
 """What campaigns do when customers change: merged contacts keep their leads, erased ones lose their data,
-and a contact who withdraws consent is not called again."""
+a contact who withdraws consent is not called again, and calls placed through telephony report to their attempts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from hotline.campaigns.choices import DIALABLE_STATUSES, LeadStatus
 from hotline.campaigns.models import Attempt, DebtorMessage, Lead
 from hotline.core.events import subscribe
 from hotline.customers.events import ConsentWithdrawn, ContactErased, ContactsMerged
+from hotline.telephony.events import OriginationUpdated
 
 
 def move_leads(event: ContactsMerged) -> None:
@@ -35,7 +36,22 @@ def stop_leads(event: ConsentWithdrawn) -> None:
     )
 
 
+def follow_origination(event: OriginationUpdated) -> None:
+    """A call placed through telephony moved on: the attempt it was placed for follows (same transaction)."""
+    from hotline.campaigns.services.dialer import apply_origination
+
+    apply_origination(
+        correlation_id=event.correlation_id,
+        state=event.state,
+        result=event.result,
+        provider_call_id=event.provider_call_id,
+        error=event.error,
+        at=event.occurred_at,
+    )
+
+
 def register() -> None:
     subscribe(ContactsMerged, move_leads, mode="sync")
     subscribe(ContactErased, scrub_leads, mode="sync")
     subscribe(ConsentWithdrawn, stop_leads, mode="sync")
+    subscribe(OriginationUpdated, follow_origination, mode="sync")

@@ -25,9 +25,11 @@ from hotline.campaigns.models import Campaign, Disposition, Gateway, Lead
 from hotline.campaigns.rules.windows import LEGAL_DEBT_HOURS
 from hotline.campaigns.services.common import actor_id, clean_multiline, clean_text, require_manager
 from hotline.core import audit, roles
+from hotline.core.contact_points import parse_phone
 from hotline.core.errors import Conflict, InvalidTransition, ValidationFailed
 from hotline.core.events import publish
 from hotline.core.models import AuditLog, User
+from hotline.telephony.models import PbxSource
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MAX_ATTEMPTS_LIMIT = 50
@@ -97,6 +99,9 @@ class CampaignInput:
     script: str = ""
     dialing_mode: str = DialingMode.PREVIEW
     gateway_id: int | None = None
+    pbx_source_id: int | None = None
+    caller_id: str = ""
+    ring_timeout_s: int = 30
     max_attempts: int = 3
     default_retry_minutes: int = 120
     workday_start: time = time(9)
@@ -160,8 +165,25 @@ def _clean(data: CampaignInput, *, campaign: Campaign | None) -> dict[str, Any]:
         gateway = Gateway.objects.filter(pk=data.gateway_id, is_active=True).first()
         if gateway is None:
             raise ValidationFailed(_("Шлюз вызовов не найден или выключен"), field="gateway_id")
-    if data.dialing_mode == DialingMode.PROGRESSIVE and gateway is None:
-        raise ValidationFailed(_("Прогрессивный набор звонит через АТС: выберите шлюз вызовов"), field="gateway_id")
+    pbx_source = None
+    if data.pbx_source_id is not None:
+        pbx_source = PbxSource.objects.filter(pk=data.pbx_source_id, is_active=True).first()
+        if pbx_source is None:
+            raise ValidationFailed(_("АТС не найдена или выключена"), field="pbx_source_id")
+        if gateway is not None:
+            raise ValidationFailed(_("Звоните либо через АТС, либо через шлюз — не через оба"), field="pbx_source_id")
+    if data.dialing_mode == DialingMode.PROGRESSIVE and gateway is None and pbx_source is None:
+        raise ValidationFailed(
+            _("Прогрессивный набор звонит через АТС: выберите АТС или шлюз вызовов"), field="pbx_source_id"
+        )
+    caller_id = clean_text(data.caller_id, field="caller_id", max_length=32, label=_("Номер, который видит абонент"))
+    if caller_id:
+        try:
+            caller_id = parse_phone(caller_id).e164
+        except ValidationFailed as exc:
+            raise ValidationFailed(exc.message, field="caller_id") from exc
+    if not 5 <= data.ring_timeout_s <= 300:
+        raise ValidationFailed(_("Ожидание ответа — от 5 до 300 секунд"), field="ring_timeout_s")
     agents = list(User.objects.filter(pk__in=list(data.agent_ids), is_active=True))
     if len(agents) != len(set(data.agent_ids)) or any(not roles.is_agent(a) for a in agents):
         raise ValidationFailed(_("Операторами кампании могут быть только активные сотрудники"), field="agent_ids")
@@ -173,6 +195,9 @@ def _clean(data: CampaignInput, *, campaign: Campaign | None) -> dict[str, Any]:
         "script": clean_multiline(data.script, field="script", max_length=20000, label=_("Скрипт")),
         "dialing_mode": data.dialing_mode,
         "gateway": gateway,
+        "pbx_source": pbx_source,
+        "caller_id": caller_id,
+        "ring_timeout_s": data.ring_timeout_s,
         "max_attempts": data.max_attempts,
         "default_retry_minutes": data.default_retry_minutes,
         "workday_start": data.workday_start,
@@ -252,10 +277,12 @@ def change_campaign_status(*, actor: User | None, campaign: Campaign, status: st
     Raises:
         Forbidden: the actor is not a supervisor.
         InvalidTransition: the move is not allowed from the current status.
-        ValidationFailed: starting without leads or without a working gateway for progressive dialing.
+        ValidationFailed: starting without leads, or without a working PBX or gateway for progressive dialing.
     """
     require_manager(actor)
-    campaign = Campaign.objects.select_for_update(of=("self",)).select_related("gateway").get(pk=campaign.pk)
+    campaign = (
+        Campaign.objects.select_for_update(of=("self",)).select_related("gateway", "pbx_source").get(pk=campaign.pk)
+    )
     old = campaign.status
     if status not in CAMPAIGN_TRANSITIONS.get(old, frozenset()):
         raise InvalidTransition(
@@ -273,10 +300,10 @@ def change_campaign_status(*, actor: User | None, campaign: Campaign, status: st
             raise ValidationFailed(_("Загрузите список обзвона перед запуском"), field="status")
         if not campaign.dispositions.filter(is_active=True).exists():
             raise ValidationFailed(_("Нет ни одного результата звонка"), field="status")
-        if campaign.dialing_mode == DialingMode.PROGRESSIVE and (
-            campaign.gateway is None or not campaign.gateway.is_active
-        ):
-            raise ValidationFailed(_("Прогрессивному набору нужен включённый шлюз вызовов"), field="gateway_id")
+        if campaign.dialing_mode == DialingMode.PROGRESSIVE and not campaign.places_calls:
+            raise ValidationFailed(
+                _("Прогрессивному набору нужна включённая АТС или шлюз вызовов"), field="pbx_source_id"
+            )
         if campaign.started_at is None:
             campaign.started_at = now
             fields.append("started_at")

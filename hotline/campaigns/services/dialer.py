@@ -1,9 +1,10 @@
 """The dialing cycle: an agent's seat, picking the next eligible lead, placing the call, the PBX's reports,
 dispositions, callbacks and do-not-call.
 
-Preview: the agent asks for the next lead, reads the card and the script, then dials (through the gateway, or by
-hand when the campaign has none). Progressive: as soon as the agent is free the next eligible lead is dialled
-for them; nobody is ever dialled without a free agent (no predictive mode).
+Preview: the agent asks for the next lead, reads the card and the script, then dials (through the PBX — one of
+telephony's sources or a gateway — or by hand when the campaign has neither). Progressive: as soon as the agent
+is free the next eligible lead is dialled for them; nobody is ever dialled without a free agent (no predictive
+mode).
 
 Every pick goes through ``eligibility.check_lead``: a lead that fails any rule is never dialled, and the agent
 waiting for work sees which rules are holding the leads back.
@@ -309,8 +310,7 @@ def _start_attempt(*, agent: User, seat: Seat, lead: Lead, mode: str) -> Attempt
             actor_id=agent.pk, attempt_id=attempt.pk, lead_id=lead.pk, campaign_id=lead.campaign_id, agent_id=agent.pk
         )
     )
-    gateway = lead.campaign.gateway
-    if gateway is not None and gateway.is_active:
+    if lead.campaign.places_calls:
         from hotline.campaigns.tasks import originate_attempt_task
         from hotline.celery import enqueue_on_commit
 
@@ -322,7 +322,7 @@ def _start_attempt(*, agent: User, seat: Seat, lead: Lead, mode: str) -> Attempt
 def dial_lead(*, actor: User, lead: Lead) -> Attempt:
     """Preview mode: call the lead on the agent's screen (every rule is checked again right now).
 
-    Without a gateway the agent dials by hand and records the result.
+    Without a PBX (a telephony source or a gateway) the agent dials by hand and records the result.
 
     Raises:
         Conflict: the lead is not the one on the agent's screen, or a rule holds it back now (the message says which).
@@ -387,36 +387,68 @@ def _enqueue_progressive(agent_id: int) -> None:
 
 
 def originate_attempt(*, attempt_id: int) -> Attempt | None:
-    """Ask the gateway to place an attempt's call (after the attempt is committed); a refusal ends it as failed."""
-    attempt = Attempt.objects.select_related("campaign__gateway", "agent", "lead").filter(pk=attempt_id).first()
+    """Ask the PBX to place an attempt's call (after the attempt is committed); a refusal ends it as failed.
+
+    Through a telephony source the call's progress comes back as ``OriginationUpdated`` (``apply_origination``);
+    through a gateway, to the gateway's hook (``record_call_event``).
+    """
+    attempt = (
+        Attempt.objects.select_related("campaign__gateway", "campaign__pbx_source", "agent", "lead")
+        .filter(pk=attempt_id)
+        .first()
+    )
     if attempt is None or attempt.state != AttemptState.DIALING or attempt.call_ref:
         return attempt
-    gateway = attempt.campaign.gateway
-    if gateway is None:
+    campaign = attempt.campaign
+    originator = originator_for(campaign)
+    if originator is None:
         return attempt
     seat = Seat.objects.filter(agent_id=attempt.agent_id).first()
     extension = (seat.extension if seat else "") or (attempt.agent.phone_extension if attempt.agent else "")
+    gateway = campaign.gateway if campaign.pbx_source_id is None else None
     request = OriginateRequest(
         attempt=str(attempt.ref),
         number=attempt.phone,
         extension=extension,
-        caller_id=gateway.caller_id,
-        timeout_s=gateway.ring_timeout_s,
-        campaign=attempt.campaign.code,
-        report_url=gateway.report_url,
+        caller_id=gateway.caller_id if gateway else campaign.caller_id,
+        timeout_s=gateway.ring_timeout_s if gateway else campaign.ring_timeout_s,
+        campaign=campaign.code,
+        report_url=gateway.report_url if gateway else "",
     )
     try:
-        result = originator_for(gateway).originate(request)
+        result = originator.originate(request)
     except OriginateFailed as exc:
         logger.warning("originate failed for attempt %s: %s", attempt.pk, exc.message)
         with transaction.atomic():
-            Attempt.objects.filter(pk=attempt.pk).update(error=exc.message[:255])
-            _end_attempt(attempt_id=attempt.pk, outcome=CallOutcome.FAILED, at=timezone.now(), call_id="")
+            fail_attempt(attempt_id=attempt.pk, error=exc.message)
         attempt.refresh_from_db()
         return attempt
-    Attempt.objects.filter(pk=attempt.pk, call_ref="").update(call_ref=result.call_id)
+    if result.call_id:
+        Attempt.objects.filter(pk=attempt.pk, call_ref="").update(call_ref=result.call_id[:255])
     attempt.refresh_from_db()
     return attempt
+
+
+def fail_attempt(*, attempt_id: int, error: str) -> Attempt | None:
+    """The PBX did not place the call (down, refused, timed out): the attempt ends as failed with the reason.
+
+    The call never happened, so it does not use up one of the lead's attempts; the lead is retried per the
+    campaign's "call failed" result. A progressive agent is not dialled for at once (the periodic sweep retries),
+    so a PBX that is down does not run through the whole list in seconds. Inside the caller's transaction.
+    """
+    attempt = Attempt.objects.select_for_update(of=("self",)).filter(pk=attempt_id).first()
+    if attempt is None or attempt.state == AttemptState.ENDED:
+        return attempt
+    message = (error or _("АТС не приняла вызов"))[:255]
+    Attempt.objects.filter(pk=attempt.pk).update(error=message)
+    Lead.objects.filter(pk=attempt.lead_id, attempts__gt=0).update(attempts=F("attempts") - 1)
+    audit.record(actor=None, action=AuditLog.Action.UPDATE, obj=attempt, summary=f"originate failed: {message}")
+    ended = _end_attempt(attempt_id=attempt.pk, outcome=CallOutcome.FAILED, at=timezone.now(), call_id="", redial=False)
+    # The agent waiting for their next call sees why this one did not come.
+    Seat.objects.filter(agent_id=attempt.agent_id, campaign_id=attempt.campaign_id, state=SeatState.WAITING).update(
+        waiting_reason=(_("Вызов не удался: %(e)s") % {"e": message})[:255]
+    )
+    return ended
 
 
 # --- the PBX's reports ---------------------------------------------------------------------------------------
@@ -429,7 +461,7 @@ class CallEvent:
     at: datetime | None = None
 
 
-def _end_attempt(*, attempt_id: int, outcome: str, at: datetime, call_id: str) -> Attempt | None:
+def _end_attempt(*, attempt_id: int, outcome: str, at: datetime, call_id: str, redial: bool = True) -> Attempt | None:
     attempt = (
         Attempt.objects.select_for_update(of=("self",)).select_related("campaign", "lead").filter(pk=attempt_id).first()
     )
@@ -452,7 +484,7 @@ def _end_attempt(*, attempt_id: int, outcome: str, at: datetime, call_id: str) -
         return attempt
     automatic = Disposition.objects.filter(campaign=attempt.campaign, auto_outcome=outcome, is_active=True).first()
     if automatic is not None:
-        _apply_disposition(actor=None, attempt=attempt, disposition=automatic, note="", callback_at=None)
+        _apply_disposition(actor=None, attempt=attempt, disposition=automatic, note="", callback_at=None, redial=redial)
     elif seat is not None:
         # No automatic result for this outcome: the agent records one.
         _set_seat(seat, SeatState.WRAPUP, lead=attempt.lead, attempt=attempt)
@@ -477,10 +509,25 @@ def record_call_event(*, gateway: Gateway, event: CallEvent) -> Attempt:
     )
     if attempt is None:
         raise NotFound(_("Попытка звонка не найдена"))
-    at = event.at or timezone.now()
     if event.event not in ("ringing", "answered", "ended"):
         raise ValidationFailed(_("Неизвестное событие «%(e)s»") % {"e": event.event[:40]}, field="event")
+    if event.outcome and event.outcome not in _OUTCOMES:
+        raise ValidationFailed(_("Неизвестный исход «%(o)s»") % {"o": event.outcome[:40]}, field="outcome")
+    return _progress(attempt, event)
+
+
+_OUTCOMES = (CallOutcome.ANSWERED, CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.FAILED)
+
+
+def _progress(attempt: Attempt, event: CallEvent) -> Attempt:
+    """Move a locked attempt on by one report of its call (ringing, answered, ended with an outcome)."""
+    at = event.at or timezone.now()
     if attempt.state == AttemptState.ENDED:
+        answered = event.event == "answered" or event.outcome == CallOutcome.ANSWERED
+        if answered and attempt.outcome == CallOutcome.FAILED and not attempt.connected:
+            # Given up as failed (the PBX did not answer in time), yet the call went through: 230-ФЗ counts it.
+            Attempt.objects.filter(pk=attempt.pk).update(connected=True, answered_at=attempt.answered_at or at)
+            attempt.refresh_from_db()
         return attempt
     if event.call_id and not attempt.call_ref:
         attempt.call_ref = event.call_id[:255]
@@ -498,13 +545,51 @@ def record_call_event(*, gateway: Gateway, event: CallEvent) -> Attempt:
         Seat.objects.filter(attempt=attempt).update(state=SeatState.TALKING, since=timezone.now())
         return attempt
     outcome = event.outcome or (CallOutcome.ANSWERED if attempt.connected else CallOutcome.NO_ANSWER)
-    if outcome not in (CallOutcome.ANSWERED, CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.FAILED):
-        raise ValidationFailed(_("Неизвестный исход «%(o)s»") % {"o": outcome[:40]}, field="outcome")
     if attempt.connected:
         outcome = CallOutcome.ANSWERED  # answered earlier: however the PBX words the end, it was a conversation
     ended = _end_attempt(attempt_id=attempt.pk, outcome=outcome, at=at, call_id=event.call_id)
     assert ended is not None
     return ended
+
+
+# telephony's OriginationUpdated.state → the report it makes of the attempt's call
+_ORIGINATION_EVENTS = {"placed": "", "ringing": "ringing", "answered": "answered", "ended": "ended"}
+
+
+def apply_origination(
+    *, correlation_id: str, state: str, result: str = "", provider_call_id: str = "", error: str = "", at: str = ""
+) -> Attempt | None:
+    """A call placed through telephony moved on: apply it to the attempt whose reference is ``correlation_id``
+    (None — not a campaign's call). Runs inside telephony's transaction, so the two never disagree."""
+    if not _is_uuid(correlation_id):
+        return None
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",)).select_related("campaign").filter(ref=correlation_id).first()
+    )
+    if attempt is None:
+        return None
+    if state == "failed":
+        return fail_attempt(attempt_id=attempt.pk, error=error)
+    kind = _ORIGINATION_EVENTS.get(state)
+    if kind is None:
+        return attempt
+    moment = _parse_moment(at)
+    if not kind:
+        if provider_call_id and not attempt.call_ref:
+            Attempt.objects.filter(pk=attempt.pk, call_ref="").update(call_ref=provider_call_id[:255])
+        return attempt
+    outcome = result if result in _OUTCOMES else ""
+    return _progress(
+        attempt, CallEvent(attempt=correlation_id, event=kind, outcome=outcome, call_id=provider_call_id, at=moment)
+    )
+
+
+def _parse_moment(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 def _is_uuid(value: str) -> bool:
@@ -519,7 +604,13 @@ def _is_uuid(value: str) -> bool:
 
 # --- dispositions ----------------------------------------------------------------------------------------------
 def _apply_disposition(
-    *, actor: User | None, attempt: Attempt, disposition: Disposition, note: str, callback_at: datetime | None
+    *,
+    actor: User | None,
+    attempt: Attempt,
+    disposition: Disposition,
+    note: str,
+    callback_at: datetime | None,
+    redial: bool = True,
 ) -> Lead:
     now = timezone.now()
     lead = Lead.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=attempt.lead_id)
@@ -598,7 +689,7 @@ def _apply_disposition(
     seat = Seat.objects.select_for_update(of=("self",)).select_related("campaign").filter(attempt=attempt).first()
     if seat is not None:
         _set_seat(seat, SeatState.WAITING)
-        if seat.campaign is not None and seat.campaign.dialing_mode == DialingMode.PROGRESSIVE:
+        if redial and seat.campaign is not None and seat.campaign.dialing_mode == DialingMode.PROGRESSIVE:
             _enqueue_progressive(seat.agent_id)
     return lead
 
@@ -628,11 +719,7 @@ def set_disposition(
     if disposition is None:
         raise ValidationFailed(_("Выберите результат звонка"), field="disposition_id")
     ringing = attempt.state in (AttemptState.DIALING, AttemptState.RINGING)
-    if (
-        ringing
-        and attempt.campaign.gateway_id is not None
-        and (attempt.mode == DialingMode.PROGRESSIVE or attempt.call_ref)
-    ):
+    if ringing and attempt.campaign.places_calls and (attempt.mode == DialingMode.PROGRESSIVE or attempt.call_ref):
         raise Conflict(_("Вызов ещё идёт: дождитесь ответа или завершения"))
     note = clean_multiline(note, field="note", max_length=2000, label=_("Комментарий"))
     if disposition.is_callback:

@@ -81,6 +81,9 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "callback_grace_minutes": campaign.callback_grace_minutes,
         "script": campaign.script,
         "gateway": campaign.gateway_id,
+        "pbx_source": campaign.pbx_source_id,
+        "caller_id": campaign.caller_id,
+        "ring_timeout_s": campaign.ring_timeout_s,
         "agents": list(campaign.agents.values_list("pk", flat=True)),
     }
     form = CampaignForm(request.POST or None, initial=initial)
@@ -114,6 +117,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "stats": stats,
             "transitions": _transitions(campaign),
             "seats": list(campaign.seats.select_related("agent", "lead").order_by("agent__last_name")),
+            "failures": selectors.call_failures(campaign),
         },
     )
 
