@@ -139,6 +139,23 @@ class IdempotencyKey(models.Model):
         ]
 
 
+class ConfigurationVersion(models.Model):
+    """One row whose token changes with every change to configuration that hot paths cache per process.
+
+    See ``hotline.core.config_cache``: a new random token is written in the changing transaction, and readers
+    compare it with the token their cached copy was built under (one primary-key read).
+    """
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("версия настроек")
+        verbose_name_plural = _("версии настроек")
+
+    def __str__(self) -> str:
+        return self.token
+
+
 # Business calendars live in their own subpackage; imported here so Django registers them under "core".
 from hotline.core.calendar.models import (  # noqa: E402
     BusinessCalendar,
@@ -153,6 +170,7 @@ __all__ = [
     "AuditLog",
     "BusinessCalendar",
     "CalendarException",
+    "ConfigurationVersion",
     "DayKindChoices",
     "IdempotencyKey",
     "OutboxDelivery",

@@ -9,7 +9,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from hotline.core import audit, roles
+from hotline.core import audit, config_cache, roles
 from hotline.core.errors import Conflict, Forbidden, ValidationFailed
 from hotline.core.models import AuditLog, User
 from hotline.desk.choices import CustomFieldType
@@ -103,6 +103,7 @@ def _move_subtree(old_path: str, new_path: str) -> None:
         if longest - len(old_path) + len(new_path) > PATH_MAX:
             raise ValidationFailed(_("Слишком глубокая вложенность категорий"), field="parent_id")
         descendants.update(path=Concat(Value(new_path), Substr("path", len(old_path) + 1)))
+        config_cache.changed()  # an update() sends no signal; SLA policies cache their categories' paths
 
 
 @transaction.atomic

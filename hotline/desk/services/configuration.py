@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 
-from hotline.core import audit, roles
+from hotline.core import audit, config_cache, roles
 from hotline.core.errors import Forbidden, ValidationFailed
 from hotline.core.models import AuditLog, User
 from hotline.customers.models import Organisation
@@ -85,6 +85,7 @@ def save_queue(*, actor: User | None, queue: Queue | None = None, **values: Any)
         queue.save(update_fields=list(values) or None)
     if values.get("is_default"):
         Queue.objects.filter(is_default=True).exclude(pk=queue.pk).update(is_default=False)
+        config_cache.changed()  # an update() sends no signal; routing caches the default queue
     audit.record(
         actor=actor,
         action=AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from hotline.core import audit, roles
+from hotline.core import audit, config_cache, roles
 from hotline.core.errors import Forbidden, ValidationFailed
 from hotline.core.models import AuditLog, User
 from hotline.desk.choices import DEFAULT_PRIORITY_MATRIX, Impact, Priority, Urgency
@@ -20,11 +20,16 @@ def clean_level(value: object, *, field: str, choices: type[Impact] | type[Urgen
     return value
 
 
+def _load_overrides() -> dict[tuple[int, int], int]:
+    rows = PriorityRule.objects.values_list("impact", "urgency", "priority")
+    return {(impact, urgency): int(priority) for impact, urgency, priority in rows}
+
+
 def priority_for(*, impact: int, urgency: int) -> int:
-    """The matrix cell for impact × urgency."""
-    override = PriorityRule.objects.filter(impact=impact, urgency=urgency).values_list("priority", flat=True).first()
+    """The matrix cell for impact × urgency (the overrides are cached per process, see ``core.config_cache``)."""
+    override = config_cache.cached("desk.priority_matrix", _load_overrides).get((impact, urgency))
     if override is not None:
-        return int(override)
+        return override
     return int(DEFAULT_PRIORITY_MATRIX.get((impact, urgency), Priority.MEDIUM))
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from hotline.core import config_cache
 from hotline.core.errors import ValidationFailed
 from hotline.customers.models import Organisation
 from hotline.desk.models import Category, Queue, RoutingRule
@@ -48,6 +50,22 @@ def default_queue() -> Queue | None:
     return Queue.objects.filter(is_active=True, is_default=True).order_by("line_level", "pk").first()
 
 
+@dataclass(frozen=True)
+class _RoutingConfig:
+    rules: tuple[RoutingRule, ...]
+    default: Queue | None
+
+
+def _load_routing() -> _RoutingConfig:
+    rules = RoutingRule.objects.filter(is_active=True, queue__is_active=True).select_related("queue")
+    return _RoutingConfig(rules=tuple(rules), default=default_queue())
+
+
+def _own_copy(queue: Queue) -> Queue:
+    # The cached rows are shared by every request of the process; the ticket gets a copy it may change.
+    return copy.copy(queue)
+
+
 def route_ticket(
     *,
     channel: str,
@@ -59,18 +77,22 @@ def route_ticket(
 ) -> Route:
     """The first active rule (by order) whose conditions hold, else the default queue.
 
+    The rules are read once per process and again only after the configuration changed (``core.config_cache``).
+
     Raises:
         ValidationFailed: no rule matched and no default queue is configured.
     """
     text = f"{subject}\n{description}"
-    for rule in RoutingRule.objects.filter(is_active=True, queue__is_active=True).select_related("queue"):
+    config = config_cache.cached("desk.routing", _load_routing)
+    for rule in config.rules:
         if rule_matches(
             rule, channel=channel, category=category, organisation=organisation, mailbox=mailbox, text=text
         ):
-            return Route(queue=rule.queue, rule=rule)
-    queue = default_queue()
-    if queue is None:
+            own = copy.copy(rule)
+            own.queue = _own_copy(rule.queue)
+            return Route(queue=own.queue, rule=own)
+    if config.default is None:
         raise ValidationFailed(
             _("Не удалось выбрать очередь: ни одно правило не подошло и нет очереди по умолчанию"), field="queue_id"
         )
-    return Route(queue=queue, rule=None)
+    return Route(queue=_own_copy(config.default), rule=None)

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.core import roles
+from hotline.core import config_cache, roles
 from hotline.core.errors import Conflict, Forbidden, ValidationFailed
 from hotline.core.events import publish
 from hotline.core.models import AuditLog, IdempotencyKey, User
@@ -146,6 +146,7 @@ def _claim_idempotency_key(*, actor: User, key: str, request_hash: str) -> Ticke
 
 
 @transaction.atomic
+@config_cache.pinned()  # routing, priority and the SLA subscriber check the configuration's version once
 def open_ticket(
     *,
     actor: User | None,

@@ -6,8 +6,9 @@ import pytest
 
 from hotline.core.models import User
 from hotline.customers.models import Organisation
-from hotline.desk.choices import Channel, Priority
+from hotline.desk.choices import Channel, Impact, Priority, Urgency
 from hotline.desk.models import Queue, TicketHistory
+from hotline.desk.services.priority import set_priority_rule
 from hotline.desk.services.tickets import open_ticket
 from hotline.desk.tests.factories import (
     CategoryFactory,
@@ -95,3 +96,25 @@ def test_a_rule_may_set_the_priority_and_is_named_in_the_history(operator: User,
 def test_an_explicit_queue_skips_routing(operator: User, line1: Queue, target: Queue, line2: Queue) -> None:
     RoutingRuleFactory.create(keywords="принтер", queue=target)
     assert _open(subject="Принтер", queue=line2) == line2
+
+
+def test_rules_and_queues_changed_after_tickets_were_routed_apply_to_the_next_ticket(
+    line1: Queue, target: Queue, admin_user: User
+) -> None:
+    """Routing reads a per-process copy of the rules (core.config_cache); every change is seen at once."""
+    assert _open(subject="Принтер") == line1
+    rule = RoutingRuleFactory.create(keywords="принтер", queue=target)
+    assert _open(subject="Принтер") == target
+    target.is_active = False
+    target.save(update_fields=["is_active"])
+    assert _open(subject="Принтер") == line1
+    target.is_active = True
+    target.save(update_fields=["is_active"])
+    rule.delete()
+    assert _open(subject="Принтер") == line1
+    set_priority_rule(actor=admin_user, impact=Impact.MEDIUM, urgency=Urgency.MEDIUM, priority=Priority.CRITICAL)
+    ticket = open_ticket(actor=None, subject="Тема", channel=Channel.PHONE)
+    assert ticket.priority == Priority.CRITICAL
+    # The ticket got its own copy of the queue: changing it leaves the next ticket's untouched.
+    ticket.queue.name = "Изменено"
+    assert open_ticket(actor=None, subject="Тема", channel=Channel.PHONE).queue.name == "Первая линия"

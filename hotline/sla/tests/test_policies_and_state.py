@@ -18,13 +18,14 @@ from hotline.customers.models import Contact, Organisation
 from hotline.customers.models import Tag as CustomerTag
 from hotline.desk.choices import Channel, Priority, Status
 from hotline.desk.models import Category, Queue, Ticket
+from hotline.desk.services.categories import save_category
 from hotline.desk.services.messages import add_reply
 from hotline.desk.services.tickets import open_ticket
 from hotline.desk.services.workflow import change_status
-from hotline.desk.tests.factories import CategoryFactory
+from hotline.desk.tests.factories import CategoryFactory, OrganisationFactory
 from hotline.sla import selectors
 from hotline.sla.matching import match_policy
-from hotline.sla.models import SlaPolicy, SlaTimer, TimerKind
+from hotline.sla.models import SlaTimer, TimerKind
 from hotline.sla.services.checks import check_sla_timers
 from hotline.sla.services.policies import reorder_policies, save_policy
 from hotline.sla.tests.factories import SlaPolicyFactory
@@ -51,7 +52,17 @@ def test_first_matching_policy_wins_in_the_administrators_order(
     reorder_policies(actor=admin_user, policy_ids=[phone.pk])
     assert [p.name for p in selectors.list_policies()] == ["Звонки", "Общая"]
     assert match_policy(ticket) == phone
-    SlaPolicy.objects.filter(pk=phone.pk).update(is_active=False)
+    # Deactivated as the administrator does it (through the service; matching reads a per-process cache that a
+    # bare QuerySet.update() would not invalidate).
+    save_policy(
+        actor=admin_user,
+        policy=phone,
+        name="Звонки",
+        calendar=round_the_clock,
+        channels=["phone"],
+        resolution_minutes=120,
+        is_active=False,
+    )
     assert match_policy(ticket) == general
 
 
@@ -83,6 +94,34 @@ def test_every_condition_narrows_the_match(
         assert match_policy(ticket) is None, field
         setattr(ticket, field, original)
     ticket.category = None
+    assert match_policy(ticket) is None
+
+
+def test_conditions_changed_after_tickets_were_matched_apply_at_once(
+    admin_user: User, round_the_clock: BusinessCalendar, operator: User, contact: Contact, line1: Queue, line2: Queue
+) -> None:
+    """Matching reads a per-process copy of the policies (core.config_cache); every change is seen at once."""
+    heating = CategoryFactory.create(name="Отопление")
+    radiators: Category = CategoryFactory.create(name="Батареи", parent=heating)
+    policy = SlaPolicyFactory.create(calendar=round_the_clock)
+    policy.queues.set([line2])
+    ticket = _open(operator, contact, line1, category=radiators)
+    assert match_policy(ticket) is None
+    policy.queues.add(line1)
+    assert match_policy(ticket) == policy
+    policy.categories.set([heating])
+    assert match_policy(ticket) == policy
+    # Moving a category rewrites its subtree's paths: the policy's condition follows the move.
+    building = CategoryFactory.create(name="Дом")
+    save_category(actor=admin_user, category=heating, name="Отопление", parent=building)
+    ticket.refresh_from_db()
+    assert match_policy(ticket) == policy
+    elsewhere = OrganisationFactory.create(name="Другая")
+    policy.organisations.set([elsewhere])
+    assert match_policy(ticket) is None
+    elsewhere.delete()  # the condition goes with it (a cascade into the policy's conditions)
+    assert match_policy(ticket) == policy
+    policy.delete()
     assert match_policy(ticket) is None
 
 
@@ -205,6 +244,30 @@ def test_state_for_many_tickets_in_one_query(
     assert states[b.pk].minutes_left == 10
     assert states[e.pk].minutes_left == 100
     assert states[a.pk].kind == TimerKind.RESOLUTION
+
+
+def test_queue_pages_by_sla_due_follow_the_sorted_order(
+    five_tickets: list[Ticket], operator: User, time_machine: TimeMachineFixture
+) -> None:
+    # The queue page reads the SLA order page by page from the timers' index: the same tickets in the same
+    # order as sorting them all, across the boundary to the tickets with no running timer, both directions.
+    a, _, c, _, e = five_tickets
+    time_machine.move_to(datetime(2025, 3, 3, 11, 45, tzinfo=MSK), tick=False)
+    change_status(actor=operator, ticket=e, status=Status.PENDING_CUSTOMER)  # paused: no running timer
+    add_reply(actor=operator, ticket=c, body_text="Смотрим")  # first response stopped: resolution still runs
+    no_sla = Ticket.objects.create(subject="Без SLA", queue=a.queue, channel="phone")
+    everything: QuerySet[Ticket] = Ticket.objects.filter(pk__in=[t.pk for t in five_tickets] + [no_sla.pk])
+    for descending in (False, True):
+        expected = list(selectors.order_by_sla_due(everything, descending=descending).values_list("pk", flat=True))
+        pages = selectors.TicketsBySlaDue(everything, descending=descending)
+        assert pages.count() == len(expected) == 6
+        for size in (1, 2, 4, 6):
+            got = [t.pk for start in range(0, 6, size) for t in pages[start : start + size]]
+            assert got == expected, (descending, size)
+        assert [t.pk for t in pages[4:6]] == expected[4:6]
+        assert pages[6:10] == []
+    first = selectors.TicketsBySlaDue(everything)[0:1][0]
+    assert first.sla_due_at == SlaTimer.objects.filter(ticket=first, status="running").order_by("due_at")[0].due_at  # type: ignore[attr-defined]
 
 
 def test_sort_and_filter_tickets_by_sla(five_tickets: list[Ticket], time_machine: TimeMachineFixture) -> None:
