@@ -7,8 +7,9 @@ only asks the registry.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol, overload
 
 from django.db.models import QuerySet
 from django.utils.functional import Promise
@@ -24,7 +25,29 @@ class TicketBadge:
 
 
 BadgeProvider = Callable[[Sequence[int]], dict[int, TicketBadge]]
-SortProvider = Callable[[QuerySet[Ticket], bool], QuerySet[Ticket]]
+
+
+class TicketPages(Protocol):
+    """Tickets in some order read a page at a time: what Django's Paginator needs (``count()`` and slices).
+
+    A sort may return this instead of a queryset when its order is cheaper to read page by page than to
+    express as one ``ORDER BY`` over every matching ticket.
+    """
+
+    def count(self) -> int: ...
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Ticket]: ...
+
+    @overload
+    def __getitem__(self, key: int) -> Ticket: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[Ticket]: ...
+
+
+SortProvider = Callable[[QuerySet[Ticket], bool], "QuerySet[Ticket] | TicketPages"]
 # Given the open tickets an agent may see, the ids of at most ``limit`` of them worth a look, most urgent first.
 WatchProvider = Callable[[QuerySet[Ticket], int], list[int]]
 
@@ -91,7 +114,7 @@ def extra_sorts() -> list[TicketSort]:
     return list(_sorts.values())
 
 
-def sorted_by_extension(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket] | None:
+def sorted_by_extension(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket] | TicketPages | None:
     """The queryset in a registered order (``-key`` for descending), or None if no extension knows the key."""
     extension = _sorts.get(sort.lstrip("-"))
     if extension is None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -186,6 +186,87 @@ def order_by_sla_due(tickets: QuerySet[Ticket], *, descending: bool = False) -> 
     annotated = with_sla_due(tickets)
     key = F("sla_due_at").desc(nulls_last=True) if descending else F("sla_due_at").asc(nulls_last=True)
     return annotated.order_by(key, "pk")
+
+
+class TicketsBySlaDue:
+    """``tickets`` in ``order_by_sla_due``'s order, read a page at a time (what Django's Paginator asks: ``count()``
+    and slices).
+
+    ``order_by_sla_due`` computes every ticket's nearest due time and sorts them all: a queue's open tickets grow
+    with the data (70 000 in the busiest queue at a million tickets). Here a page walks the running timers'
+    (status, due_at) index from the most urgent, keeps the tickets of ``tickets`` at their nearest timer and
+    stops when the page is full, so the first pages cost the same however many tickets there are. Tickets with
+    no running timer follow by number, as there. The rows come from ``tickets`` (its joins and prefetches), with
+    ``sla_due_at`` set.
+    """
+
+    ordered = True  # for the Paginator
+
+    def __init__(self, tickets: QuerySet[Ticket], *, descending: bool = False) -> None:
+        self.tickets = tickets.order_by()
+        self.descending = descending
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.tickets.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def _nearest(self) -> QuerySet[SlaTimer]:
+        """Each of ``tickets``' nearest running timer (the earliest due, then the lowest id), most urgent first."""
+        running = SlaTimer.objects.filter(status=TimerStatus.RUNNING, due_at__isnull=False)
+        nearer = running.filter(ticket_id=OuterRef("ticket_id")).filter(
+            Q(due_at__lt=OuterRef("due_at")) | Q(due_at=OuterRef("due_at"), pk__lt=OuterRef("pk"))
+        )
+        return (
+            running.filter(Exists(self.tickets.filter(pk=OuterRef("ticket_id"))))
+            .exclude(Exists(nearer))
+            .order_by("-due_at" if self.descending else "due_at", "ticket_id")
+        )
+
+    def __iter__(self) -> Iterator[Ticket]:
+        return iter(self[0 : self.count()])
+
+    @overload
+    def __getitem__(self, key: int) -> Ticket: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[Ticket]: ...
+
+    def __getitem__(self, key: int | slice) -> Ticket | list[Ticket]:
+        if isinstance(key, int):
+            found = self[key : key + 1] if key >= 0 else []
+            if not found:
+                raise IndexError(key)
+            return found[0]
+        if key.step not in (None, 1):
+            raise TypeError("TicketsBySlaDue takes slices without a step")
+        start = max(key.start or 0, 0)
+        stop = key.stop if key.stop is not None else self.count()
+        if stop <= start:
+            return []
+        walked = list(self._nearest().values_list("ticket_id", "due_at")[start:stop])
+        due: dict[int, dt.datetime | None] = dict(walked)
+        order = [ticket_id for ticket_id, _ in walked]
+        missing = stop - start - len(walked)
+        if missing:
+            # Past the tickets with a running timer: the others, by number.
+            with_timer = start + len(walked) if walked else self._nearest().count()
+            offset = max(start + len(walked) - with_timer, 0)
+            timed = SlaTimer.objects.filter(ticket_id=OuterRef("pk"), status=TimerStatus.RUNNING, due_at__isnull=False)
+            rest = self.tickets.exclude(Exists(timed)).order_by("pk").values_list("pk", flat=True)
+            order += list(rest[offset : offset + missing])
+        rows = {ticket.pk: ticket for ticket in self.tickets.filter(pk__in=order)}
+        page = []
+        for ticket_id in order:
+            ticket = rows.get(ticket_id)
+            if ticket is not None:
+                ticket.sla_due_at = due.get(ticket_id)  # type: ignore[attr-defined]
+                page.append(ticket)
+        return page
 
 
 def filter_by_sla_state(tickets: QuerySet[Ticket], state: str, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:

@@ -16,7 +16,7 @@ from hotline.desk.extensions import (
     register_ticket_watch,
 )
 from hotline.desk.models import Ticket
-from hotline.sla.selectors import SlaState, order_by_sla_due, sla_state_for, tickets_due_soonest
+from hotline.sla.selectors import SlaState, TicketsBySlaDue, sla_state_for, tickets_due_soonest
 
 TONES = {"on_track": "ok", "at_risk": "warn", "breached": "danger", "paused": "muted", "met": "ok"}
 
@@ -52,8 +52,9 @@ def sla_badges(ticket_ids: Sequence[int]) -> dict[int, TicketBadge]:
     return badges
 
 
-def by_sla_due(tickets: QuerySet[Ticket], descending: bool) -> QuerySet[Ticket]:
-    return order_by_sla_due(tickets, descending=descending)
+def by_sla_due(tickets: QuerySet[Ticket], descending: bool) -> TicketsBySlaDue:
+    # Read a page at a time from the timers' due-time index: the queue is not sorted as a whole.
+    return TicketsBySlaDue(tickets, descending=descending)
 
 
 def register() -> None:

@@ -80,8 +80,18 @@ def filtered_tickets(user: User, data: dict[str, Any]) -> QuerySet[Ticket]:
     field = SORTS.get(sort.lstrip("-"))
     if field:
         qs = qs.order_by(f"-{field}" if sort.startswith("-") else field, "-id")
-    else:
-        qs = extensions.sorted_by_extension(qs, sort) or qs
+    return qs
+
+
+def sorted_tickets(user: User, data: dict[str, Any]) -> QuerySet[Ticket] | extensions.TicketPages:
+    """``filtered_tickets`` in a sort an extension offers (e.g. SLA due time), read page by page if it says so."""
+    qs = filtered_tickets(user, data)
+    sort = data.get("sort") or "-created"
+    if sort.lstrip("-") not in SORTS:
+        # Not ``… or qs``: the truth value of a queryset fetches every row it matches.
+        by_extension = extensions.sorted_by_extension(qs, sort)
+        if by_extension is not None:
+            return by_extension
     return qs
 
 
@@ -113,8 +123,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request, user)
     form.is_valid()  # a bad value drops only its own filter: cleaned_data keeps the valid ones
     data = dict(form.cleaned_data)
-    qs = filtered_tickets(user, data)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(sorted_tickets(user, data), PAGE_SIZE).get_page(request.GET.get("page"))
     page_tickets = list(page.object_list)
     extensions.attach_badges(page_tickets)
     query = request.GET.urlencode()

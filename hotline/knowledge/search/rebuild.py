@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Exists, Max, Min, OuterRef, QuerySet
 
 from hotline.customers.models import Contact
 from hotline.desk.choices import MessageKind
@@ -83,6 +84,20 @@ ON CONFLICT (kind, object_id) DO UPDATE SET
 """  # noqa: S608
 
 
+def _orphans(
+    kind: str, objects: QuerySet[Any], start: int | None = None, stop: int | None = None
+) -> QuerySet[SearchDocument]:
+    """Documents of ``kind`` (ids in [start, stop)) whose object is not among ``objects``.
+
+    ``NOT EXISTS``, not ``NOT IN (subquery)``: PostgreSQL hashes a ``NOT IN`` list only while it fits in
+    ``work_mem``; past a few hundred thousand ids it re-reads the list for every document (hours at 1 M).
+    """
+    docs = SearchDocument.objects.filter(kind=kind)
+    if start is not None:
+        docs = docs.filter(object_id__gte=start, object_id__lt=stop)
+    return docs.exclude(Exists(objects.filter(pk=OuterRef("object_id"))))
+
+
 def _id_ranges(model: type[Ticket] | type[Contact] | type[Article], batch: int) -> list[tuple[int, int]]:
     bounds = model.objects.aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is None:
@@ -119,11 +134,9 @@ def _tickets(batch: int, progress: Progress) -> int:
                     index.upsert(docs[chunk : chunk + 200])
                 done += len(docs)
             # Tickets deleted since the last build leave the index.
-            SearchDocument.objects.filter(kind=DocumentKind.TICKET, object_id__gte=start, object_id__lt=stop).exclude(
-                object_id__in=Ticket.objects.filter(pk__gte=start, pk__lt=stop).values("pk")
-            ).delete()
+            _orphans(DocumentKind.TICKET, Ticket.objects.all(), start, stop).delete()
         progress("tickets", done)
-    SearchDocument.objects.filter(kind=DocumentKind.TICKET).exclude(object_id__in=Ticket.objects.values("pk")).delete()
+    _orphans(DocumentKind.TICKET, Ticket.objects.all()).delete()
     return done
 
 
@@ -135,13 +148,8 @@ def _contacts(batch: int, progress: Progress) -> int:
                 cursor.execute(_CONTACTS_SQL, [start, stop])
                 done += cursor.rowcount
                 # Merged and erased contacts leave the index.
-                SearchDocument.objects.filter(
-                    kind=DocumentKind.CONTACT, object_id__gte=start, object_id__lt=stop
-                ).exclude(
-                    object_id__in=Contact.objects.filter(
-                        pk__gte=start, pk__lt=stop, merged_into__isnull=True, erased_at__isnull=True
-                    ).values("pk")
-                ).delete()
+                active = Contact.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
+                _orphans(DocumentKind.CONTACT, active, start, stop).delete()
             progress("contacts", done)
             continue
         with transaction.atomic():
@@ -162,9 +170,7 @@ def _contacts(batch: int, progress: Progress) -> int:
             index.delete(DocumentKind.CONTACT, gone)
             done += len(docs)
         progress("contacts", done)
-    SearchDocument.objects.filter(kind=DocumentKind.CONTACT).exclude(
-        object_id__in=Contact.objects.values("pk")
-    ).delete()
+    _orphans(DocumentKind.CONTACT, Contact.objects.all()).delete()
     return done
 
 
@@ -181,9 +187,7 @@ def _articles(progress: Progress) -> int:
         for chunk in range(0, len(docs), 200):
             index.upsert(docs[chunk : chunk + 200])
         index.delete(DocumentKind.ARTICLE, gone)
-        SearchDocument.objects.filter(kind=DocumentKind.ARTICLE).exclude(
-            object_id__in=Article.objects.values("pk")
-        ).delete()
+        _orphans(DocumentKind.ARTICLE, Article.objects.all()).delete()
         done = len(docs)
     progress("articles", done)
     return done
