@@ -53,6 +53,20 @@ class ConsentWithdrawn(Event):
 
 @register_event
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class AdvertisingConsentRecorded(Event):
+    contact_id: int
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AdvertisingConsentWithdrawn(Event):
+    """Advertising calls and messages to this contact stop at once (38-ФЗ art. 18)."""
+
+    contact_id: int
+
+
+@register_event
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class OrganisationCreated(Event):
     organisation_id: int
 

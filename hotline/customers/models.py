@@ -134,13 +134,23 @@ class Contact(models.Model):
 
 
 class ConsentRecord(models.Model):
-    """One grant or withdrawal of consent (152-ФЗ): the evidence, kept after the contact is erased."""
+    """One grant or withdrawal of consent: the evidence, kept after the contact is erased.
+
+    ``kind``: to personal-data processing (152-ФЗ art. 9; its current state is also on the contact), or to
+    advertising calls and messages (38-ФЗ «О рекламе» art. 18: prior consent, revocable at any time; its current
+    state is the contact's latest advertising record).
+    """
 
     class Action(models.TextChoices):
         GRANTED = "granted", _("дано")
         WITHDRAWN = "withdrawn", _("отозвано")
 
+    class Kind(models.TextChoices):
+        PERSONAL_DATA = "pd", _("обработка персональных данных")
+        ADVERTISING = "advertising", _("реклама (38-ФЗ, ст. 18)")
+
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_records")
+    kind = models.CharField(_("на что"), max_length=16, choices=Kind.choices, default=Kind.PERSONAL_DATA)
     action = models.CharField(_("действие"), max_length=16, choices=Action.choices)
     at = models.DateTimeField(_("когда"), default=timezone.now)
     source = models.CharField(_("источник"), max_length=200, blank=True)
@@ -153,10 +163,17 @@ class ConsentRecord(models.Model):
         verbose_name = _("согласие на обработку ПДн")
         verbose_name_plural = _("согласия на обработку ПДн")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["contact", "at"], name="consent_contact_idx")]
+        indexes = [
+            models.Index(fields=["contact", "at"], name="consent_contact_idx"),
+            models.Index(fields=["kind", "contact", "at"], name="consent_kind_contact_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.contact_id} {self.action} {self.at:%Y-%m-%d}"
+        return f"{self.contact_id} {self.kind} {self.action} {self.at:%Y-%m-%d}"
+
+    @property
+    def is_granted(self) -> bool:
+        return self.action == self.Action.GRANTED
 
 
 class ContactPhone(models.Model):

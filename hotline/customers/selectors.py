@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
@@ -14,7 +15,14 @@ from hotline.core import roles
 from hotline.core.contact_points import normalize_email, parse_phone, try_parse_phone
 from hotline.core.errors import NotFound, ValidationFailed
 from hotline.customers import permissions, registry
-from hotline.customers.models import Contact, ContactEmail, ContactPhone, Organisation, search_text
+from hotline.customers.models import (
+    ConsentRecord,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Organisation,
+    search_text,
+)
 from hotline.customers.registry import TimelineItem
 
 MAX_TIMELINE = 200
@@ -188,3 +196,22 @@ def get_organisation_for(actor: Any, organisation_id: int) -> Organisation:
     if organisation is None or not permissions.can_view_organisation(actor, organisation):
         raise NotFound(_("Организация не найдена"))
     return organisation
+
+
+def latest_advertising_consents(contact_ids: Iterable[int]) -> dict[int, ConsentRecord]:
+    """Each contact's latest advertising consent record (granted or withdrawn); contacts with none are absent."""
+    latest: dict[int, ConsentRecord] = {}
+    ids = list(contact_ids)
+    if not ids:
+        return latest
+    records = ConsentRecord.objects.filter(kind=ConsentRecord.Kind.ADVERTISING, contact_id__in=ids).order_by(
+        "contact_id", "at", "id"
+    )
+    for record in records:
+        latest[record.contact_id] = record
+    return latest
+
+
+def has_advertising_consent(contact: Contact) -> bool:
+    record = latest_advertising_consents([contact.pk]).get(contact.pk)
+    return record is not None and record.is_granted

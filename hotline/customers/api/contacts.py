@@ -205,6 +205,28 @@ def withdraw_consent(request: HttpRequest, contact_id: PathId, payload: ConsentW
     return _card(request.user, contact_id)
 
 
+@router.post(
+    "/{int:contact_id}/advertising-consent",
+    response={200: ContactDetailOut, **ERRORS},
+    summary="Зафиксировать согласие на рекламу (38-ФЗ, ст. 18)",
+)
+def record_advertising_consent(request: HttpRequest, contact_id: PathId, payload: ConsentRecordIn) -> Contact:
+    contact = selectors.get_contact_for(request.user, contact_id)
+    services.record_advertising_consent(actor=request.user, contact=contact, source=payload.source, at=payload.at)
+    return _card(request.user, contact_id)
+
+
+@router.post(
+    "/{int:contact_id}/advertising-consent/withdraw",
+    response={200: ContactDetailOut, **ERRORS},
+    summary="Отзыв согласия на рекламу",
+)
+def withdraw_advertising_consent(request: HttpRequest, contact_id: PathId, payload: ConsentWithdrawIn) -> Contact:
+    contact = selectors.get_contact_for(request.user, contact_id)
+    services.withdraw_advertising_consent(actor=request.user, contact=contact, source=payload.source, at=payload.at)
+    return _card(request.user, contact_id)
+
+
 @router.get("/{int:contact_id}/duplicates", response={200: list[DuplicateOut], **ERRORS}, summary="Возможные дубликаты")
 def duplicates(request: HttpRequest, contact_id: PathId) -> list[services.DuplicateCandidate]:
     contact = selectors.get_contact_for(request.user, contact_id)

@@ -1,7 +1,12 @@
 """Every write to the customer base, one function per use case (keyword-only, atomic, audited, evented)."""
 
 from hotline.customers.services._common import UNSET, Unset
-from hotline.customers.services.consent import record_consent, withdraw_consent
+from hotline.customers.services.consent import (
+    record_advertising_consent,
+    record_consent,
+    withdraw_advertising_consent,
+    withdraw_consent,
+)
 from hotline.customers.services.contact_points import (
     NewMessenger,
     NewPhone,
@@ -51,6 +56,7 @@ __all__ = [
     "mark_email_failing",
     "merge_contacts",
     "normalize_messenger",
+    "record_advertising_consent",
     "record_consent",
     "record_contact_view",
     "remove_email",
@@ -59,5 +65,6 @@ __all__ = [
     "set_tags",
     "update_contact",
     "update_organisation",
+    "withdraw_advertising_consent",
     "withdraw_consent",
 ]

@@ -1,8 +1,9 @@
-"""Consent to personal-data processing (152-ФЗ art. 9): given, withdrawn, given again — every step kept."""
+"""Consent to personal-data processing (152-ФЗ art. 9) and to advertising (38-ФЗ «О рекламе» art. 18): given,
+withdrawn, given again — every step kept as a ``ConsentRecord``, audited and published."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -13,9 +14,17 @@ from hotline.core import audit, events
 from hotline.core.errors import Conflict, ValidationFailed
 from hotline.core.models import AuditLog, User
 from hotline.customers import permissions
-from hotline.customers.events import ConsentRecorded, ConsentWithdrawn
+from hotline.customers.events import (
+    AdvertisingConsentRecorded,
+    AdvertisingConsentWithdrawn,
+    ConsentRecorded,
+    ConsentWithdrawn,
+)
 from hotline.customers.models import ConsentRecord, Contact
+from hotline.customers.selectors import latest_advertising_consents
 from hotline.customers.services._common import actor_id, clean_text, ensure_active, lock, require
+
+EARLIEST_YEAR = 1990
 
 
 def _when(at: datetime | None) -> datetime:
@@ -26,6 +35,10 @@ def _when(at: datetime | None) -> datetime:
         raise ValidationFailed(_("Укажите дату согласия с часовым поясом"), field="at")
     if at > now:
         raise ValidationFailed(_("Дата согласия не может быть в будущем"), field="at")
+    # Kept in UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows.
+    at = at.astimezone(UTC)
+    if at.year < EARLIEST_YEAR:
+        raise ValidationFailed(_("Дата согласия не может быть раньше %(y)s года") % {"y": EARLIEST_YEAR}, field="at")
     return at
 
 
@@ -104,4 +117,72 @@ def withdraw_consent(*, actor: Any, contact: Contact, source: str = "", at: date
         changes={"fields": ["pd_consent_withdrawn_at"]},
     )
     events.publish(ConsentWithdrawn(actor_id=actor_id(actor), contact_id=contact.pk))
+    return contact
+
+
+@transaction.atomic
+def record_advertising_consent(*, actor: Any, contact: Contact, source: str, at: datetime | None = None) -> Contact:
+    """Record the contact's prior consent to advertising calls and messages (``source``: how it was obtained —
+    a signed form №, «галочка на портале», a recorded call).
+
+    Raises:
+        Forbidden, Conflict (merged or erased contact), ValidationFailed: no source, a future date.
+    """
+    contact = _guard(actor, contact)
+    source = clean_text(source, field="source", max_length=200, label=_("Источник согласия"))
+    if not source:
+        raise ValidationFailed(_("Укажите, как получено согласие на рекламу"), field="source")
+    when = _when(at)
+    ConsentRecord.objects.create(
+        contact=contact,
+        kind=ConsentRecord.Kind.ADVERTISING,
+        action=ConsentRecord.Action.GRANTED,
+        at=when,
+        source=source,
+        recorded_by=actor if isinstance(actor, User) else None,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditLog.Action.UPDATE,
+        obj=contact,
+        summary="advertising consent granted",
+        changes={"advertising_consent": ["", when.isoformat()], "source": source},
+    )
+    events.publish(AdvertisingConsentRecorded(actor_id=actor_id(actor), contact_id=contact.pk))
+    return contact
+
+
+@transaction.atomic
+def withdraw_advertising_consent(
+    *, actor: Any, contact: Contact, source: str = "", at: datetime | None = None
+) -> Contact:
+    """Record that the contact revoked consent to advertising: advertising campaigns stop calling at once.
+
+    Raises:
+        Forbidden, Conflict: no consent to revoke, or the contact is merged/erased. ValidationFailed.
+    """
+    contact = _guard(actor, contact)
+    current = latest_advertising_consents([contact.pk]).get(contact.pk)
+    if current is None or not current.is_granted:
+        raise Conflict(_("Согласия на рекламу нет или оно уже отозвано"))
+    source = clean_text(source, field="source", max_length=200, label=_("Основание")) or _("отзыв согласия")
+    when = _when(at)
+    if when < current.at:
+        raise ValidationFailed(_("Отзыв не может быть раньше согласия"), field="at")
+    ConsentRecord.objects.create(
+        contact=contact,
+        kind=ConsentRecord.Kind.ADVERTISING,
+        action=ConsentRecord.Action.WITHDRAWN,
+        at=when,
+        source=source,
+        recorded_by=actor if isinstance(actor, User) else None,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditLog.Action.UPDATE,
+        obj=contact,
+        summary="advertising consent withdrawn",
+        changes={"advertising_consent": [current.at.isoformat(), ""], "source": source},
+    )
+    events.publish(AdvertisingConsentWithdrawn(actor_id=actor_id(actor), contact_id=contact.pk))
     return contact

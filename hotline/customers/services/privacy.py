@@ -97,7 +97,7 @@ def export_contact(*, actor: Any, contact: Contact) -> dict[str, Any]:
             "source": contact.pd_consent_source,
             "withdrawn_at": contact.pd_consent_withdrawn_at,
             "history": [
-                {"action": r.action, "at": r.at, "source": r.source}
+                {"kind": r.kind, "action": r.action, "at": r.at, "source": r.source}
                 for r in ConsentRecord.objects.filter(contact=contact).order_by("at", "id")
             ],
         },
