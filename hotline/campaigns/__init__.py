@@ -14,5 +14,7 @@ follows the call by telephony's ``OriginationUpdated``; or through an HTTP origi
 Publishes (campaigns.events): CampaignCreated, CampaignStatusChanged, CallListImported, AttemptStarted,
 AttemptEnded, LeadDispositioned, NumberBlocked, CallbackScheduled, DebtorMessageRecorded.
 Subscribes: customers.ContactsMerged (moves leads), customers.ContactErased (scrubs leads),
-customers.ConsentWithdrawn (stops the contact's leads), telephony.OriginationUpdated (the attempt's call progress).
+customers.ConsentWithdrawn (stops the contact's leads), customers.AdvertisingConsentWithdrawn (stops the contact's
+leads in advertising campaigns: win-back and promotions need consent to advertising, 38-ФЗ art. 18),
+telephony.OriginationUpdated (the attempt's call progress).
 """

@@ -11,6 +11,12 @@ class CampaignKind(models.TextChoices):
     SURVEY = "survey", _("опрос")
     DEBT = "debt", _("напоминание о задолженности")
     WINBACK = "winback", _("возврат клиентов")
+    ADVERTISING = "advertising", _("реклама и акции")
+
+
+# Calls of these kinds advertise (draw attention to goods or services to win customers): 38-ФЗ «О рекламе» art. 18
+# allows them only to subscribers who gave prior consent to advertising, and they stop when it is revoked.
+ADVERTISING_KINDS = frozenset({CampaignKind.WINBACK, CampaignKind.ADVERTISING})
 
 
 class CampaignStatus(models.TextChoices):
@@ -58,6 +64,7 @@ class RejectReason(models.TextChoices):
     DNC_CAMPAIGN = "dnc_campaign", _("номер в списке «не звонить» кампании")
     BAD_TIME_ZONE = "bad_time_zone", _("неизвестный часовой пояс")
     INVALID_VALUE = "invalid_value", _("недопустимое значение")
+    NO_AD_CONSENT = "no_ad_consent", _("нет согласия на рекламу (38-ФЗ)")
 
 
 class LeadStatus(models.TextChoices):
@@ -150,6 +157,7 @@ class Rule(models.TextChoices):
     DNC_GLOBAL = "dnc_global", _("общий список «не звонить»")
     DNC_CAMPAIGN = "dnc_campaign", _("список «не звонить» кампании")
     OPTED_OUT = "opted_out", _("клиент отозвал согласие")
+    NO_AD_CONSENT = "no_ad_consent", _("нет согласия на рекламу (38-ФЗ, ст. 18)")
     CALLING_WINDOW = "calling_window", _("вне разрешённого времени по местному времени абонента")
     DEBT_DAY = "debt_day", _("230-ФЗ: лимит взаимодействий в сутки")
     DEBT_WEEK = "debt_week", _("230-ФЗ: лимит взаимодействий в неделю")

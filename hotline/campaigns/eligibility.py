@@ -6,9 +6,10 @@
 1. the campaign is running; 2. the lead's list is active; 3. the lead's status allows a call (new, retry,
 callback); 4. attempts < the campaign's maximum; 5. the retry interval of the last disposition has passed;
 6. a callback is due and, within the grace time, taken by the agent it was promised by; 7–8. the number is on no
-do-not-call list (global, the campaign's); 9. the contact has not withdrawn consent; 10. the callee's local time
-is inside the calling window in every zone they may be in; 11–13. debt campaigns: fewer than 1/2/8 interactions
-with the debtor this day/week/month in the debtor's local time (230-ФЗ).
+do-not-call list (global, the campaign's); 9. the contact has not withdrawn consent; 9a. advertising campaigns
+(win-back, promotions): the contact has given consent to advertising and not revoked it (38-ФЗ art. 18); 10. the
+callee's local time is inside the calling window in every zone they may be in; 11–13. debt campaigns: fewer than
+1/2/8 interactions with the debtor this day/week/month in the debtor's local time (230-ФЗ).
 
 ``Context`` preloads what a batch of leads needs (do-not-call entries, pending callbacks, the debtors' recent
 interactions) so the picker checks fifty leads in a handful of queries.
@@ -42,6 +43,8 @@ from hotline.campaigns.rules.zones import unpack
 from hotline.core.calendar.api import get_production_calendar
 from hotline.core.calendar.production import ProductionCalendar
 from hotline.core.models import User
+from hotline.customers.models import ConsentRecord
+from hotline.customers.selectors import latest_advertising_consents
 
 TIME_RULES = frozenset(
     {Rule.RETRY_INTERVAL, Rule.CALLBACK, Rule.CALLING_WINDOW, Rule.DEBT_DAY, Rule.DEBT_WEEK, Rule.DEBT_MONTH}
@@ -108,6 +111,7 @@ class Context:
     callbacks: dict[int, Callback] = field(default_factory=dict)
     interactions: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
     messages: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+    ad_consents: dict[int, ConsentRecord] = field(default_factory=dict)
 
     @classmethod
     def load(cls, leads: Sequence[Lead], *, now: datetime | None = None) -> Context:
@@ -124,6 +128,9 @@ class Context:
             lead_id__in=[lead.pk for lead in leads], status=CallbackStatus.PENDING
         ).select_related("agent"):
             ctx.callbacks[callback.lead_id] = callback
+        advertised = {lead.contact_id for lead in leads if lead.campaign.is_advertising and lead.contact_id}
+        if advertised:
+            ctx.ad_consents = latest_advertising_consents(advertised)
         debtors = {lead.debtor_key for lead in leads if lead.campaign.kind == CampaignKind.DEBT}
         if debtors:
             since = ctx.now - limit_rules.LOOKBACK
@@ -208,6 +215,11 @@ def check_lead(lead: Lead, *, agent: User | None = None, context: Context | None
             Refusal(Rule.OPTED_OUT, _("Клиент отозвал согласие %(at)s") % {"at": _fmt(contact.pd_consent_withdrawn_at)})
         )
 
+    if campaign.is_advertising:
+        ad_refusal = _advertising_refusal(lead, ctx)
+        if ad_refusal is not None:
+            refuse(ad_refusal)
+
     window = check_window(zones, calling_hours(campaign), now, ctx.production)
     if not window.inside:
         shown_zone = zones[0] if len(zones) == 1 else None
@@ -239,6 +251,19 @@ def check_lead(lead: Lead, *, agent: User | None = None, context: Context | None
                 )
             )
     return verdict
+
+
+def _advertising_refusal(lead: Lead, ctx: Context) -> Refusal | None:
+    if lead.contact_id is None:
+        return Refusal(
+            Rule.NO_AD_CONSENT, _("Номер не связан с клиентом, давшим согласие на рекламу: рекламный звонок запрещён")
+        )
+    record = ctx.ad_consents.get(lead.contact_id)
+    if record is None:
+        return Refusal(Rule.NO_AD_CONSENT, _("Клиент не давал согласия на рекламу"))
+    if not record.is_granted:
+        return Refusal(Rule.NO_AD_CONSENT, _("Клиент отозвал согласие на рекламу %(at)s") % {"at": _fmt(record.at)})
+    return None
 
 
 def message_refusals(lead: Lead, *, context: Context | None = None) -> list[Refusal]:

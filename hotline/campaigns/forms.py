@@ -25,7 +25,13 @@ class CampaignForm(StyledFormMixin, forms.Form):
     code = forms.SlugField(
         label=_("Код"), max_length=64, help_text=_("Латиница и цифры; по нему скрипты разговора находят кампанию")
     )
-    kind = forms.ChoiceField(label=_("Тип"), choices=CampaignKind.choices)
+    kind = forms.ChoiceField(
+        label=_("Тип"),
+        choices=CampaignKind.choices,
+        help_text=_(
+            "Возврат клиентов и реклама — только тем, кто дал согласие на рекламу (38-ФЗ «О рекламе», ст. 18)"
+        ),
+    )
     dialing_mode = forms.ChoiceField(label=_("Режим набора"), choices=DialingMode.choices)
     gateway = forms.ModelChoiceField(
         label=_("Шлюз вызовов"),

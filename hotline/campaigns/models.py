@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.campaigns.choices import (
+    ADVERTISING_KINDS,
     AttemptState,
     CallbackStatus,
     CallOutcome,
@@ -134,6 +135,11 @@ class Campaign(models.Model):
     @property
     def is_debt(self) -> bool:
         return self.kind == CampaignKind.DEBT
+
+    @property
+    def is_advertising(self) -> bool:
+        """Its calls advertise: only to contacts with consent to advertising (38-ФЗ art. 18)."""
+        return self.kind in ADVERTISING_KINDS
 
     @property
     def places_calls(self) -> bool:

@@ -1,14 +1,15 @@
-"""What campaigns do when customers change: merged contacts keep their leads, erased ones lose their data,
-a contact who withdraws consent is not called again, and calls placed through telephony report to their attempts."""
+"""What campaigns do when customers change: merged contacts keep their leads, erased ones lose their data, a contact
+who withdraws consent (or consent to advertising, for advertising campaigns) is not called again, and calls placed
+through telephony report to their attempts."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
-from hotline.campaigns.choices import DIALABLE_STATUSES, LeadStatus
+from hotline.campaigns.choices import ADVERTISING_KINDS, DIALABLE_STATUSES, LeadStatus
 from hotline.campaigns.models import Attempt, DebtorMessage, Lead
 from hotline.core.events import subscribe
-from hotline.customers.events import ConsentWithdrawn, ContactErased, ContactsMerged
+from hotline.customers.events import AdvertisingConsentWithdrawn, ConsentWithdrawn, ContactErased, ContactsMerged
 from hotline.telephony.events import OriginationUpdated
 
 
@@ -36,6 +37,14 @@ def stop_leads(event: ConsentWithdrawn) -> None:
     )
 
 
+def stop_advertising(event: AdvertisingConsentWithdrawn) -> None:
+    """38-ФЗ art. 18: once consent to advertising is revoked, no advertising campaign calls the contact again
+    (a lead on an agent's screen is refused when they press «Позвонить»: the rules are checked again then)."""
+    Lead.objects.filter(
+        contact_id=event.contact_id, campaign__kind__in=list(ADVERTISING_KINDS), status__in=list(DIALABLE_STATUSES)
+    ).update(status=LeadStatus.STOPPED, updated_at=timezone.now())
+
+
 def follow_origination(event: OriginationUpdated) -> None:
     """A call placed through telephony moved on: the attempt it was placed for follows (same transaction)."""
     from hotline.campaigns.services.dialer import apply_origination
@@ -54,4 +63,5 @@ def register() -> None:
     subscribe(ContactsMerged, move_leads, mode="sync")
     subscribe(ContactErased, scrub_leads, mode="sync")
     subscribe(ConsentWithdrawn, stop_leads, mode="sync")
+    subscribe(AdvertisingConsentWithdrawn, stop_advertising, mode="sync")
     subscribe(OriginationUpdated, follow_origination, mode="sync")

@@ -77,6 +77,7 @@ _BY_KIND: dict[str, tuple[DispositionSpec, ...]] = {
         ),
     ),
     CampaignKind.WINBACK: (DispositionSpec("returned", "Согласен вернуться", _SUCCESS),),
+    CampaignKind.ADVERTISING: (DispositionSpec("interested", "Заинтересовался предложением", _SUCCESS),),
 }
 FLAG_FIELDS = (
     "human_answered",

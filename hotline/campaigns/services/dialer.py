@@ -202,7 +202,7 @@ def _park(lead: Lead, verdict: Verdict) -> None:
     now = timezone.now()
     if Rule.DNC_GLOBAL in rules or Rule.DNC_CAMPAIGN in rules:
         Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.DNC, updated_at=now)
-    elif Rule.OPTED_OUT in rules:
+    elif Rule.OPTED_OUT in rules or Rule.NO_AD_CONSENT in rules:
         Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.STOPPED, updated_at=now)
     elif Rule.MAX_ATTEMPTS in rules:
         Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.EXHAUSTED, updated_at=now)
@@ -318,15 +318,26 @@ def _start_attempt(*, agent: User, seat: Seat, lead: Lead, mode: str) -> Attempt
     return attempt
 
 
-@transaction.atomic
 def dial_lead(*, actor: User, lead: Lead) -> Attempt:
     """Preview mode: call the lead on the agent's screen (every rule is checked again right now).
 
-    Without a PBX (a telephony source or a gateway) the agent dials by hand and records the result.
+    Without a PBX (a telephony source or a gateway) the agent dials by hand and records the result. A lead a rule
+    holds back now goes back to the list and the agent waits for the next one (that is kept; then the refusal).
 
     Raises:
         Conflict: the lead is not the one on the agent's screen, or a rule holds it back now (the message says which).
     """
+    result = _dial_lead(actor=actor, lead=lead)
+    if isinstance(result, Verdict):
+        raise Conflict(
+            _("Звонить нельзя: %(why)s") % {"why": "; ".join(f"{r.label} — {r.message}" for r in result.refusals)},
+            code=f"refused:{result.refusals[0].rule}",
+        )
+    return result
+
+
+@transaction.atomic
+def _dial_lead(*, actor: User, lead: Lead) -> Attempt | Verdict:
     seat = _seat(actor)
     lead = _lead_query().select_for_update(of=("self",)).get(pk=lead.pk)
     if seat.lead_id != lead.pk or seat.state != SeatState.PREVIEW:
@@ -335,10 +346,7 @@ def dial_lead(*, actor: User, lead: Lead) -> Attempt:
     if not verdict.eligible:
         _release(lead)
         _set_seat(seat, SeatState.WAITING, reason="; ".join(r.message for r in verdict.refusals))
-        raise Conflict(
-            _("Звонить нельзя: %(why)s") % {"why": "; ".join(f"{r.label} — {r.message}" for r in verdict.refusals)},
-            code=f"refused:{verdict.refusals[0].rule}",
-        )
+        return verdict
     return _start_attempt(agent=actor, seat=seat, lead=lead, mode=DialingMode.PREVIEW)
 
 

@@ -30,7 +30,8 @@ from hotline.core.contact_points import parse_phone
 from hotline.core.errors import Conflict, ValidationFailed
 from hotline.core.events import publish
 from hotline.core.models import AuditLog, User
-from hotline.customers.models import Contact, ContactPhone, Organisation, Tag
+from hotline.customers.models import ConsentRecord, Contact, ContactPhone, Organisation, Tag
+from hotline.customers.selectors import latest_advertising_consents
 
 logger = logging.getLogger(__name__)
 CHUNK = 500
@@ -219,6 +220,18 @@ def _reject(job: ImportJob, row: _Row, reason: str, message: str) -> ImportRejec
     return ImportRejection(job=job, row_number=row.number, reason=reason, message=message[:255], raw=row.raw)
 
 
+def _no_ad_consent(contact_id: int | None, consents: dict[int, ConsentRecord]) -> str:
+    """Why an advertising campaign may not call this row (38-ФЗ art. 18); "" — it may."""
+    if contact_id is None:
+        return _("Номер не связан с клиентом, давшим согласие на рекламу")
+    record = consents.get(contact_id)
+    if record is None:
+        return _("Клиент не давал согласия на рекламу")
+    if not record.is_granted:
+        return _("Клиент отозвал согласие на рекламу")
+    return ""
+
+
 def _process_chunk(
     job: ImportJob, campaign: Campaign, call_list: CallList, rows: list[_Row], seen: dict[str, int]
 ) -> None:
@@ -254,6 +267,13 @@ def _process_chunk(
         owners.setdefault(e164, set()).add(owner_id)
     contact_zones = dict(
         Contact.objects.filter(pk__in={c for ids in owners.values() for c in ids}).values_list("pk", "time_zone")
+    )
+    ad_consents = (
+        latest_advertising_consents(
+            {c for ids in owners.values() for c in ids} | {row.contact_id for row, _p in parsed if row.contact_id}
+        )
+        if campaign.is_advertising
+        else {}
     )
     for row, phone in parsed:
         if phone in existing:
@@ -294,6 +314,11 @@ def _process_chunk(
         contact_id = row.contact_id
         if contact_id is None and len(owners.get(phone, ())) == 1:
             contact_id = next(iter(owners[phone]))  # a number shared by several people links to nobody
+        if campaign.is_advertising:
+            refusal = _no_ad_consent(contact_id, ad_consents)
+            if refusal:
+                rejections.append(_reject(job, row, RejectReason.NO_AD_CONSENT, refusal))
+                continue
         explicit = zone or (contact_zones.get(contact_id, "") if contact_id else "")
         resolution = resolve_zones(explicit=explicit, number=phone, address=values.get("address", ""))
         external_id = values.get("external_id", "")
