@@ -1,9 +1,10 @@
 """IMAP polling: fetch new mail of each mailbox's folders, commit it, and only then tell the server.
 
 Per folder the poller remembers UIDVALIDITY and the last UID taken (``MailboxFolder``). Messages are fetched with
-``BODY.PEEK[]`` (the server's Seen flag stays as it was), each goes through ``ingest_raw`` (committed), then is
-marked seen, moved or deleted as the mailbox says, then the folder's last UID advances. A poller killed anywhere in
-between re-fetches the message next time, and the dedupe key recognises it: acknowledged again, not taken twice.
+``BODY.PEEK[]`` (the server's Seen flag stays as it was) a chunk at a time; the chunk goes through ``ingest_raw``
+in one transaction (committed), then each message is marked seen, moved or deleted as the mailbox says, then the
+folder's last UID advances. A poller killed anywhere in between re-fetches the chunk next time, and the dedupe key
+recognises what was taken: acknowledged again, not taken twice.
 
 The first poll of a folder (or after the server changed UIDVALIDITY) takes only the unseen messages, so connecting
 a mailbox with years of read mail does not turn that history into tickets. Two pollers of one mailbox are kept
@@ -26,11 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils.translation import gettext as _
 
 from hotline.intake.models import AfterImport, ImapSecurity, Mailbox, MailboxKind
 from hotline.intake.services.ingest import ingest_raw
+from hotline.intake.services.lookups import prefetch
 from hotline.intake.services.mailboxes import (
     advance_folder,
     folder_state,
@@ -234,21 +236,28 @@ def _poll_folder(client: imaplib.IMAP4, mailbox: Mailbox, folder: str, report: P
     for start in range(0, len(uids), FETCH_CHUNK):
         chunk = uids[start : start + FETCH_CHUNK]
         fetched = _fetch(client, chunk)
-        for uid in chunk:
-            raw = fetched.get(uid)
-            if raw is not None:  # None: deleted by someone meanwhile
-                report.fetched += 1
-                result = ingest_raw(mailbox=mailbox, raw=raw, source="imap", source_ref=f"{folder}:{validity}:{uid}")
-                if result.duplicate:
-                    report.duplicates += 1
-                else:
-                    report.taken += 1
-                # Committed: only now may the server hear of it.
-                if _acknowledge(client, mailbox, uid):
-                    to_expunge.append(uid)
-            last = max(last, uid)
-            if not first_time:
-                advance_folder(state, uid_validity=validity, last_uid=last)
+        present = [(uid, fetched[uid]) for uid in chunk if uid in fetched]  # absent: deleted by someone meanwhile
+        # One transaction per fetched chunk (each message in its own savepoint), its look-ups read once.
+        with transaction.atomic():
+            lookups = prefetch(mailbox.pk, (raw for _uid, raw in present))
+            results = [
+                ingest_raw(
+                    mailbox=mailbox, raw=raw, source="imap", source_ref=f"{folder}:{validity}:{uid}", lookups=lookups
+                )
+                for uid, raw in present
+            ]
+        # Committed: only now may the server hear of them.
+        for (uid, _raw), result in zip(present, results, strict=True):
+            report.fetched += 1
+            if result.duplicate:
+                report.duplicates += 1
+            else:
+                report.taken += 1
+            if _acknowledge(client, mailbox, uid):
+                to_expunge.append(uid)
+        last = max(last, *chunk)
+        if not first_time:
+            advance_folder(state, uid_validity=validity, last_uid=last)
     _expunge(client, to_expunge)
     if first_time and len(uids) == len(candidates):
         top = uidnext - 1 if uidnext else max(_search(client, "ALL") or [0])

@@ -32,9 +32,11 @@ from hotline.desk.services.tickets import open_ticket
 from hotline.intake.models import InboundMessage, InboundStatus, Mailbox, raw_path
 from hotline.intake.services.content import RawUpload
 from hotline.intake.services.keys import MessageKeys, message_keys
+from hotline.intake.services.lookups import ChunkLookups, TakenRow
 from hotline.intake.services.outcomes import OUTCOME_FIELDS, finish, process
 
 logger = logging.getLogger(__name__)
+THREADED_STATUSES = frozenset({InboundStatus.TICKET, InboundStatus.REPLY})
 
 
 @dataclass(frozen=True)
@@ -48,15 +50,20 @@ class IngestResult:
 # ---------------------------------------------------------------------------------------------------- the entry
 
 
-def ingest_raw(*, mailbox: Mailbox, raw: bytes, source: str, source_ref: str = "") -> IngestResult:
+def ingest_raw(
+    *, mailbox: Mailbox, raw: bytes, source: str, source_ref: str = "", lookups: ChunkLookups | None = None
+) -> IngestResult:
     """Take one raw message into ``mailbox``; returns once the outcome is committed.
+
+    ``lookups`` are what a chunk's caller read for all its messages at once (``lookups.prefetch``, inside the
+    chunk's transaction); without them each look-up is its own query.
 
     Raises only when nothing could be stored (the database is unreachable): the caller must then not
     acknowledge the message, and will see it again.
     """
     keys = message_keys(raw)
-    seen = _already_taken(mailbox, keys)
-    if isinstance(seen, InboundMessage):
+    seen = _already_taken(mailbox, keys, lookups)
+    if isinstance(seen, TakenRow):
         return IngestResult(seen.pk, seen.status, seen.ticket_id, duplicate=True)
     keys = seen
     inbound = _new_row(mailbox, keys, raw, source, source_ref)
@@ -64,24 +71,52 @@ def ingest_raw(*, mailbox: Mailbox, raw: bytes, source: str, source_ref: str = "
         # The row goes in last, in the outcome's transaction: if another process took the same message
         # meanwhile, the unique key refuses it and the whole outcome (the ticket too) is rolled back.
         with transaction.atomic():
-            process(inbound, mailbox, raw)
+            process(inbound, mailbox, raw, lookups=lookups)
             inbound.save()
+        if lookups is not None:
+            _learn(lookups, inbound)
         return IngestResult(inbound.pk, inbound.status, inbound.ticket_id)
     except IntegrityError:
+        if lookups is not None:
+            lookups.forget(keys.dedupe_key)
         taken = _taken_by_another(mailbox, keys)
         if taken is not None:
             return taken
         logger.exception("intake: processing %s from %s failed; storing it as a bare ticket", source_ref, source)
         return _ingest_failed(mailbox, keys, raw, source, source_ref, "IntegrityError")
     except Exception as exc:  # any failure here must still leave the raw message and a ticket
+        if lookups is not None:
+            lookups.forget(keys.dedupe_key)
         logger.exception("intake: processing %s from %s failed; storing it as a bare ticket", source_ref, source)
         return _ingest_failed(mailbox, keys, raw, source, source_ref, f"{type(exc).__name__}: {exc}")
 
 
-def _already_taken(mailbox: Mailbox, keys: MessageKeys) -> InboundMessage | MessageKeys:
+def _learn(lookups: ChunkLookups, inbound: InboundMessage) -> None:
+    """The message is in (its savepoint released): the rest of the chunk sees its row and its thread."""
+    lookups.learn_taken(
+        inbound.dedupe_key, TakenRow(inbound.pk, inbound.status, inbound.ticket_id, inbound.body_sha256)
+    )
+    # Only a ticket's first message and a reply carry the Message-ID on the ticket (notes do not).
+    if inbound.message_id and inbound.ticket_id is not None and inbound.status in THREADED_STATUSES:
+        lookups.learn_thread(inbound.message_id, inbound.ticket_id)
+    lookups.keep()
+
+
+def _row(mailbox: Mailbox, key: str, lookups: ChunkLookups | None) -> TakenRow | None:
+    if lookups is not None and key in lookups.taken:
+        return lookups.taken[key]
+    found = (
+        InboundMessage.objects.filter(mailbox=mailbox, dedupe_key=key)
+        .values_list("pk", "status", "ticket_id", "body_sha256")
+        .first()
+    )
+    return TakenRow(*found) if found is not None else None
+
+
+def _already_taken(mailbox: Mailbox, keys: MessageKeys, lookups: ChunkLookups | None) -> TakenRow | MessageKeys:
     """The row of this very message if it was taken before, else the keys to claim it under."""
     for candidate in (keys, keys.with_body()) if keys.message_id else (keys,):
-        row = InboundMessage.objects.filter(mailbox=mailbox, dedupe_key=candidate.dedupe_key).first()
+        row = _row(mailbox, candidate.dedupe_key, lookups)
         if row is None:
             return candidate
         if row.body_sha256 == keys.body_sha256:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from hotline.core.errors import ValidationFailed
 from hotline.intake.models import Mailbox
 from hotline.intake.services.ingest import IngestResult, ingest_raw
+from hotline.intake.services.lookups import prefetch
 from hotline.intake.services.mailboxes import default_mailbox
 
 logger = logging.getLogger(__name__)
@@ -107,22 +108,23 @@ def ingest_maildir(path: str | Path, *, mailbox: Mailbox | None = None, batch_si
     cpu_started = time.process_time()
     limit = int(settings.HOTLINE_MAIL_MAX_BYTES)
     for start in range(0, len(files), max(1, batch_size)):
-        batch = files[start : start + batch_size]
-        done: list[Path] = []
+        batch: list[tuple[Path, bytes]] = []
+        for file in files[start : start + batch_size]:
+            try:
+                batch.append((file, file.read_bytes()))
+            except FileNotFoundError:
+                continue  # moved to cur/ by another importer meanwhile; it is in cur/ on the next run
         # One transaction per batch (each message in its own savepoint): far fewer commits, same guarantees,
-        # since nothing in the batch is acknowledged before the batch is committed.
+        # since nothing in the batch is acknowledged before the batch is committed. What every message of the
+        # batch will ask (taken already? whose address? which ticket?) is read once for the batch, inside it.
         with transaction.atomic():
-            for file in batch:
-                try:
-                    raw = file.read_bytes()
-                except FileNotFoundError:
-                    continue  # moved to cur/ by another importer meanwhile; it is in cur/ on the next run
+            lookups = prefetch(target.pk, (raw for _file, raw in batch))
+            for file, raw in batch:
                 if len(raw) > limit:
                     stats.too_large += 1
                 ref = f"maildir:{file.name}"
-                stats.add(ingest_raw(mailbox=target, raw=raw, source="maildir", source_ref=ref))
-                done.append(file)
-        for file in done:
+                stats.add(ingest_raw(mailbox=target, raw=raw, source="maildir", source_ref=ref, lookups=lookups))
+        for file, _raw in batch:
             _acknowledge(file)
     stats.seconds = time.perf_counter() - started
     stats.cpu_seconds = time.process_time() - cpu_started

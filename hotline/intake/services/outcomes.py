@@ -30,6 +30,7 @@ from hotline.desk.services.workflow import reopen_ticket
 from hotline.intake.mail import ParsedMail, parse_message
 from hotline.intake.models import ClosedTicketReply, InboundMessage, InboundStatus, Mailbox
 from hotline.intake.services.content import agent_notes, clip, message_content
+from hotline.intake.services.lookups import ChunkLookups
 from hotline.intake.services.people import add_contact_watchers, clean_address, contact_for_sender
 from hotline.intake.services.threading import Thread, find_thread, numbered_ticket
 
@@ -133,7 +134,8 @@ def _too_large(raw: bytes) -> ParsedMail:
     )
 
 
-def process(inbound: InboundMessage, mailbox: Mailbox, raw: bytes) -> None:
+def process(inbound: InboundMessage, mailbox: Mailbox, raw: bytes, *, lookups: ChunkLookups | None = None) -> None:
+    """Decide and record what the message becomes (the caller saves ``inbound`` in the same transaction)."""
     parsed = parse_message(raw) if len(raw) <= settings.HOTLINE_MAIL_MAX_BYTES else _too_large(raw)
     sender = clean_address(parsed.from_email) or ""
     inbound.from_email = (sender or parsed.from_email)[:254]
@@ -150,14 +152,15 @@ def process(inbound: InboundMessage, mailbox: Mailbox, raw: bytes) -> None:
     if sender and _flooding(inbound, mailbox, sender):
         _throttled(inbound, mailbox, sender)
         return
-    thread = find_thread(parsed, own_id=inbound.message_id, sender=sender) if parsed.parsed else None
+    known = lookups.threads if lookups is not None else None
+    thread = find_thread(parsed, own_id=inbound.message_id, sender=sender, known=known) if parsed.parsed else None
     if parsed.auto_submitted:
         _auto_reply(inbound, parsed, thread)
         return
     if thread is not None:
-        _reply(inbound, mailbox, parsed, thread, sender)
+        _reply(inbound, mailbox, parsed, thread, sender, lookups)
     else:
-        _new_ticket(inbound, mailbox, parsed, sender, raw)
+        _new_ticket(inbound, mailbox, parsed, sender, raw, lookups)
 
 
 def _is_our_own(parsed: ParsedMail, sender: str, message_id: str) -> bool:
@@ -288,11 +291,12 @@ def _new_ticket(
     parsed: ParsedMail,
     sender: str,
     raw: bytes,
+    lookups: ChunkLookups | None,
     *,
     follows: Ticket | None = None,
 ) -> Ticket:
     content = message_content(parsed, raw)
-    contact = contact_for_sender(address=sender, display_name=parsed.from_display_name) if sender else None
+    contact = _sender_contact(sender, parsed.from_display_name, lookups)
     queue: Queue | None = mailbox.queue
     if _routed_by_rule(mailbox, contact, content.subject, content.text):
         queue = None  # an administrator's routing rule wins over the mailbox's queue: open_ticket applies it
@@ -336,17 +340,22 @@ def _new_ticket(
     return ticket
 
 
-def _reply(inbound: InboundMessage, mailbox: Mailbox, parsed: ParsedMail, thread: Thread, sender: str) -> None:
+def _reply(
+    inbound: InboundMessage,
+    mailbox: Mailbox,
+    parsed: ParsedMail,
+    thread: Thread,
+    sender: str,
+    lookups: ChunkLookups | None,
+) -> None:
     ticket = thread.ticket
     if ticket.status in (Status.CLOSED, Status.CANCELLED):
         if mailbox.closed_reply == ClosedTicketReply.FOLLOW_UP:
-            _new_ticket(inbound, mailbox, parsed, sender, parsed.raw, follows=ticket)
+            _new_ticket(inbound, mailbox, parsed, sender, parsed.raw, lookups, follows=ticket)
             return
         reopen_ticket(actor=None, ticket=ticket, reason=_("клиент ответил письмом на закрытую заявку"))
     content = message_content(parsed, parsed.raw)
-    contact: Contact | None = (
-        contact_for_sender(address=sender, display_name=parsed.from_display_name) if sender else None
-    )
+    contact = _sender_contact(sender, parsed.from_display_name, lookups)
     message = add_reply(
         actor=None,
         ticket=ticket,
@@ -361,6 +370,22 @@ def _reply(inbound: InboundMessage, mailbox: Mailbox, parsed: ParsedMail, thread
     agent_notes(ticket, content)
     inbound.quote_offset = content.quote_offset
     finish(inbound, InboundStatus.REPLY, ticket=message.ticket, message=message)
+
+
+def _sender_contact(sender: str, display_name: str, lookups: ChunkLookups | None) -> Contact | None:
+    """The sender's contact: from the chunk's look-ups when they have it, created when nobody has the address."""
+    if not sender:
+        return None
+    if lookups is not None and sender in lookups.contacts:
+        known = lookups.contacts[sender]
+        if known is not None:
+            return known
+        contact = contact_for_sender(address=sender, display_name=display_name, known_absent=True)
+    else:
+        contact = contact_for_sender(address=sender, display_name=display_name)
+    if lookups is not None and contact is not None:
+        lookups.learn_contact(sender, contact)
+    return contact
 
 
 def _watchers(ticket: Ticket, mailbox: Mailbox, parsed: ParsedMail, sender: str) -> None:

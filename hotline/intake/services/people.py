@@ -49,13 +49,17 @@ def find_contact(address: str) -> Contact | None:
     return row.contact if row is not None else None
 
 
-@transaction.atomic
-def contact_for_sender(*, address: str, display_name: str = "") -> Contact | None:
-    """The contact who wrote from ``address``, created when nobody has it; None for an unusable address."""
+@transaction.atomic(savepoint=False)
+def contact_for_sender(*, address: str, display_name: str = "", known_absent: bool = False) -> Contact | None:
+    """The contact who wrote from ``address``, created when nobody has it; None for an unusable address.
+
+    ``known_absent``: the caller looked the address up in this transaction and nobody had it (a chunk's
+    look-ups), so the first probe is skipped; PostgreSQL still probes again under the address's lock.
+    """
     clean = clean_address(address)
     if clean is None:
         return None
-    existing = find_contact(clean)
+    existing = None if known_absent else find_contact(clean)
     if existing is not None:
         return existing
     if connection.vendor == "postgresql":
@@ -75,7 +79,6 @@ def contact_for_sender(*, address: str, display_name: str = "") -> Contact | Non
         return create_contact(actor=None, emails=[clean])
 
 
-@transaction.atomic
 def add_contact_watchers(*, ticket: Ticket, addresses: Iterable[tuple[str, str]], skip: Iterable[str] = ()) -> int:
     """People copied on a customer's mail follow the ticket (they hear of replies); returns how many were added.
 
@@ -90,7 +93,12 @@ def add_contact_watchers(*, ticket: Ticket, addresses: Iterable[tuple[str, str]]
         if len(wanted) >= WATCHERS_PER_MESSAGE:
             break
     if not wanted:
-        return 0
+        return 0  # most mail is addressed to us alone: no transaction to open
+    with transaction.atomic():
+        return _add_watchers(ticket, wanted)
+
+
+def _add_watchers(ticket: Ticket, wanted: dict[str, str]) -> int:
     current = set(ticket.watcher_contacts.values_list("pk", flat=True))
     if ticket.contact_id is not None:
         current.add(ticket.contact_id)

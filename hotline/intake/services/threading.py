@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -51,12 +52,31 @@ def final_ticket(ticket: Ticket) -> Ticket:
     return ticket
 
 
-def find_thread(parsed: ParsedMail, *, own_id: str, sender: str) -> Thread | None:
+def _earlier_mail(ids: list[str], known: Mapping[str, int | None] | None) -> dict[str, int]:
+    """Message-ID → ticket of the newest e-mail message carrying it; ``known`` answers for the ids it holds."""
+    found: dict[str, int] = {}
+    missing = ids
+    if known is not None:
+        missing = [mid for mid in ids if mid not in known]
+        found = {mid: ticket_id for mid in ids if (ticket_id := known.get(mid)) is not None}
+    if missing:
+        found.update(
+            Message.objects.filter(external_id__in=missing, channel=Channel.EMAIL)
+            .order_by("created_at")
+            .values_list("external_id", "ticket_id")
+        )
+    return found
+
+
+def find_thread(
+    parsed: ParsedMail, *, own_id: str, sender: str, known: Mapping[str, int | None] | None = None
+) -> Thread | None:
     """The ticket this message belongs to, or None for a new request.
 
     Our signed Message-ID in In-Reply-To/References proves the sender got our mail, whoever they are; so does the
     Message-ID of an earlier message of the ticket. A number in the subject can be typed by anyone, so it counts
-    only for the ticket's customer, copied contacts and colleagues from its organisation.
+    only for the ticket's customer, copied contacts and colleagues from its organisation. ``known`` holds what a
+    chunk already looked up (Message-ID → ticket id, None: no e-mail message has it).
     """
     ids = thread_ids(parsed, own_id)
     for mid in ids:
@@ -66,14 +86,10 @@ def find_thread(parsed: ParsedMail, *, own_id: str, sender: str) -> Thread | Non
             if ticket is not None:
                 return Thread(final_ticket(ticket), "our-id")
     if ids:
-        known = dict(
-            Message.objects.filter(external_id__in=ids, channel=Channel.EMAIL)
-            .order_by("created_at")
-            .values_list("external_id", "ticket_id")
-        )
+        earlier = _earlier_mail(ids, known)
         for mid in ids:
-            if mid in known:
-                ticket = Ticket.objects.filter(pk=known[mid]).first()
+            if mid in earlier:
+                ticket = Ticket.objects.filter(pk=earlier[mid]).first()
                 if ticket is not None:
                     return Thread(final_ticket(ticket), "earlier-mail")
     for match in subject_number_pattern().finditer(parsed.subject or ""):

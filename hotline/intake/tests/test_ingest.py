@@ -75,7 +75,7 @@ def test_two_pollers_racing_for_one_message_make_one_ticket(mailbox: Mailbox, mo
 
     # The second poller looked before the first committed: it processes the message too, and the unique key
     # refuses its row when it commits, taking its ticket back with it.
-    monkeypatch.setattr(ingest, "_already_taken", lambda mailbox, keys: keys)
+    monkeypatch.setattr(ingest, "_already_taken", lambda mailbox, keys, lookups: keys)
     raw = mail(message_id="race@example.com")
     first = ingest_raw(mailbox=mailbox, raw=raw, source="imap")
     second = ingest_raw(mailbox=mailbox, raw=raw, source="imap")
