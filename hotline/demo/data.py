@@ -6,6 +6,7 @@ from typing import Any
 
 PASSWORD = "hotline"
 CUSTOMER_LOGIN = "resident@example.ru"
+RESIDENT_FIRST, RESIDENT_LAST = "Елена", "Иванова"
 
 # username, last, first, role, queues with role, skills
 AGENTS: list[dict[str, Any]] = [
@@ -214,7 +215,7 @@ MIDDLE_M = ["Александрович", "Сергеевич", "Иванови�
 MIDDLE_F = ["Александровна", "Сергеевна", "Ивановна", "Петровна", "Николаевна", "Викторовна"]
 STREETS = ["ул. Лесная", "ул. Садовая", "пр-т Мира"]
 
-# subject, description, category, channel, impact, urgency, story
+# subject, description, category, channel, impact, urgency, story; sla: where an open ticket's clock stands
 TICKETS: list[dict[str, Any]] = [
     {
         "subject": "Нет отопления в квартире",
@@ -233,6 +234,7 @@ TICKETS: list[dict[str, Any]] = [
         "impact": 3,
         "urgency": 3,
         "story": "in_progress",
+        "sla": "at_risk",
     },
     {
         "subject": "Не печатает принтер в бухгалтерии",
@@ -272,6 +274,7 @@ TICKETS: list[dict[str, Any]] = [
         "impact": 3,
         "urgency": 2,
         "story": "assigned",
+        "sla": "on_track",
     },
     {
         "subject": "Забыл пароль от 1С",
@@ -290,6 +293,7 @@ TICKETS: list[dict[str, Any]] = [
         "impact": 1,
         "urgency": 1,
         "story": "transfer_accounting",
+        "sla": "breached",
         "fields": {"account_number": "1002003027"},
     },
     {
@@ -300,6 +304,7 @@ TICKETS: list[dict[str, Any]] = [
         "impact": 2,
         "urgency": 2,
         "story": "new",
+        "sla": "at_risk",
     },
     {
         "subject": "Мигает свет в подъезде",
@@ -318,6 +323,7 @@ TICKETS: list[dict[str, Any]] = [
         "impact": 2,
         "urgency": 2,
         "story": "escalate_it3",
+        "sla": "on_track",
     },
     {
         "subject": "Слабый напор горячей воды",
@@ -336,6 +342,7 @@ TICKETS: list[dict[str, Any]] = [
         "impact": 2,
         "urgency": 1,
         "story": "transfer_legal",
+        "sla": "on_track",
     },
     {
         "subject": "Уборка подъезда не проводится",
@@ -354,6 +361,7 @@ TICKETS: list[dict[str, Any]] = [
         "impact": 1,
         "urgency": 2,
         "story": "in_progress",
+        "sla": "breached",
     },
     {
         "subject": "Нет света в квартире",

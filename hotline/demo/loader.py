@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import F
+from django.utils import timezone
 
 from hotline.core.models import User
 from hotline.core.roles import Role
 from hotline.customers.models import Contact
 from hotline.customers.services import create_contact, create_organisation
-from hotline.demo import data
+from hotline.demo import data, modules, timeline
+from hotline.demo.sections import sla
 from hotline.desk.choices import ResolutionCode, Status
-from hotline.desk.models import Category, Message, Queue, Skill, Ticket, TicketHistory
+from hotline.desk.models import Category, Queue, Skill, Ticket
 from hotline.desk.services import categories, configuration
 from hotline.desk.services.assignment import assign_ticket, take_ticket
 from hotline.desk.services.escalation import escalate_ticket, transfer_ticket
@@ -24,6 +26,8 @@ from hotline.desk.services.messages import add_note, add_reply
 from hotline.desk.services.rating import rate_ticket
 from hotline.desk.services.tickets import open_ticket
 from hotline.desk.services.workflow import cancel_ticket, change_status, close_ticket, resolve_ticket
+from hotline.sla.models import TimerKind
+from hotline.sla.services.checks import check_sla_timers
 
 Say = Callable[[str], None]
 
@@ -32,10 +36,10 @@ def is_loaded() -> bool:
     return Queue.objects.filter(slug="cc").exists() and User.objects.filter(username="admin").exists()
 
 
-def _user(username: str, *, last: str, first: str, role: str, email: str = "") -> User:
-    return User.objects.create_user(
+def _user(username: str, *, last: str, first: str, role: str, password_hash: str, email: str = "") -> User:
+    user = User.objects.create_user(
         username=username,
-        password=data.PASSWORD,
+        password=None,
         email=email or f"{username}@uk-domovoy.ru",
         first_name=first,
         last_name=last,
@@ -43,10 +47,18 @@ def _user(username: str, *, last: str, first: str, role: str, email: str = "") -
         is_staff=role == Role.ADMIN,
         is_superuser=role == Role.ADMIN,
     )
+    # Every demo login has the same password: hashed once (a hash costs about a second by design).
+    user.password = password_hash
+    user.save(update_fields=["password"])
+    return user
 
 
 def _structure() -> tuple[dict[str, User], dict[str, Queue], dict[str, Category]]:
-    users = {a["username"]: _user(a["username"], last=a["last"], first=a["first"], role=a["role"]) for a in data.AGENTS}
+    hashed = make_password(data.PASSWORD)
+    users = {
+        a["username"]: _user(a["username"], last=a["last"], first=a["first"], role=a["role"], password_hash=hashed)
+        for a in data.AGENTS
+    }
     skills = {name: Skill.objects.create(name=name) for name in data.SKILLS}
     queues: dict[str, Queue] = {}
     for spec in data.QUEUES:
@@ -109,13 +121,13 @@ def _structure() -> tuple[dict[str, User], dict[str, Queue], dict[str, Category]
 def _people(rng: random.Random) -> list[Contact]:
     orgs = [create_organisation(actor=None, **spec) for spec in data.ORGANISATIONS]
     contacts: list[Contact] = []
-    resident_user = User.objects.create_user(
-        username=data.CUSTOMER_LOGIN,
+    resident_user = _user(
+        data.CUSTOMER_LOGIN,
         email=data.CUSTOMER_LOGIN,
-        password=data.PASSWORD,
-        first_name="Елена",
-        last_name="Иванова",
+        first=data.RESIDENT_FIRST,
+        last=data.RESIDENT_LAST,
         role=Role.CUSTOMER,
+        password_hash=User.objects.get(username="admin").password,
     )
     contacts.append(
         create_contact(
@@ -156,8 +168,18 @@ def _reply_text(category: str) -> str:
     return data.AGENT_REPLIES.get(category, data.AGENT_REPLIES["default"])
 
 
-def _play_story(ticket: Ticket, story: str, users: dict[str, User], queues: dict[str, Queue], category: str) -> None:
-    """Move a ticket through the steps its story names, as the people involved would."""
+Wait = Callable[[str], None]
+
+
+def _play_story(
+    ticket: Ticket,
+    story: str,
+    users: dict[str, User],
+    queues: dict[str, Queue],
+    category: str,
+    wait: Wait,
+) -> None:
+    """Move a ticket through the steps its story names, as the people involved would, with time between them."""
     operator = users["operator"]
     first_line = ticket.queue.line_level == 1
     if story == "new":
@@ -167,6 +189,7 @@ def _play_story(ticket: Ticket, story: str, users: dict[str, User], queues: dict
         assign_ticket(actor=users["supervisor"], ticket=ticket, assignee=worker)
     ticket.refresh_from_db()
     if story.startswith("escalate"):
+        wait(TimerKind.FIRST_RESPONSE)
         add_note(actor=worker, ticket=ticket, body_text="Консультацией не решить, нужен выезд специалиста.")
         escalate_ticket(actor=worker, ticket=ticket, reason="Требуется выезд специалиста")
         ticket.refresh_from_db()
@@ -183,6 +206,7 @@ def _play_story(ticket: Ticket, story: str, users: dict[str, User], queues: dict
         target = queues["accounting" if story.endswith("accounting") else "legal"]
         transfer_ticket(actor=worker, ticket=ticket, to_queue=target, reason="Вопрос в компетенции отдела")
         return
+    wait(TimerKind.FIRST_RESPONSE)
     add_reply(actor=worker, ticket=ticket, body_text=_reply_text(category))
     if story in {"assigned", "in_progress"}:
         if story == "in_progress":
@@ -197,6 +221,7 @@ def _play_story(ticket: Ticket, story: str, users: dict[str, User], queues: dict
     if story == "cancelled":
         cancel_ticket(actor=worker, ticket=ticket, reason="Клиент сообщил, что напор восстановился")
         return
+    wait(TimerKind.RESOLUTION)
     resolve_ticket(
         actor=worker,
         ticket=ticket,
@@ -214,26 +239,10 @@ def _member_of(queue: Queue, users: dict[str, User]) -> User:
     return membership.user if membership else users["supervisor"]
 
 
-def _age(ticket: Ticket, days: float) -> None:
-    """Move a ticket's whole life back in time so the demo looks lived in."""
-    shift = timedelta(days=days)
-    Ticket.objects.filter(pk=ticket.pk).update(
-        created_at=F("created_at") - shift,
-        updated_at=F("updated_at") - shift,
-    )
-    for field in (
-        "assigned_at",
-        "first_response_at",
-        "escalated_at",
-        "resolved_at",
-        "closed_at",
-        "cancelled_at",
-        "last_customer_message_at",
-        "last_agent_message_at",
-    ):
-        Ticket.objects.filter(pk=ticket.pk, **{f"{field}__isnull": False}).update(**{field: F(field) - shift})
-    Message.objects.filter(ticket=ticket).update(created_at=F("created_at") - shift)
-    TicketHistory.objects.filter(ticket=ticket).update(at=F("at") - shift)
+OPEN_STORIES = frozenset({"new", "assigned", "in_progress", "escalate_it3", "transfer_accounting", "transfer_legal"})
+# How much of its target an answer or a fix took: mostly in time, now and then late (the SLA engine judges).
+FIRST_RESPONSE_SHARES = (0.15, 0.3, 0.5, 0.7, 0.9, 1.4)
+RESOLUTION_SHARES = (0.2, 0.4, 0.6, 0.8, 0.95, 1.3, 2.2)
 
 
 def _tickets(
@@ -242,16 +251,18 @@ def _tickets(
     queues: dict[str, Queue],
     cats: dict[str, Category],
     contacts: list[Contact],
-) -> int:
+) -> list[Ticket]:
     resident = contacts[0]
-    count = 0
+    made: list[Ticket] = []
     specs = list(data.TICKETS)
     # More of the same kinds of request, so queues and reports have volume.
     for i in range(44):
         base = dict(specs[i % len(data.TICKETS)])
         base["story"] = rng.choice(["new", "assigned", "in_progress", "resolve_rate", "closed", "pending_customer"])
+        base["sla"] = rng.choice(["on_track", "on_track", "at_risk", "breached"])
         specs.append(base)
     for i, spec in enumerate(specs):
+        now = timezone.now()
         contact = resident if i in (0, 2, 3, 6) else contacts[1 + (i * 7) % (len(contacts) - 1)]
         ticket = open_ticket(
             actor=users["operator"] if spec["channel"] in ("phone", "walk_in") else None,
@@ -264,36 +275,59 @@ def _tickets(
             urgency=spec["urgency"],
             custom_fields=spec.get("fields"),
         )
-        _play_story(ticket, spec["story"], users, queues, spec["category"])
-        # The first tickets are the freshest; the generated ones spread over the past month.
-        _age(ticket, days=(i * 0.3) if i < len(data.TICKETS) else rng.uniform(1, 30))
-        count += 1
+
+        def wait(kind: str, ticket: Ticket = ticket, now: datetime = now) -> None:
+            shares = FIRST_RESPONSE_SHARES if kind == TimerKind.FIRST_RESPONSE else RESOLUTION_SHARES
+            timeline.let_time_pass(ticket, kind=kind, share=rng.choice(shares), now=now)
+            ticket.refresh_from_db()
+
+        _play_story(ticket, spec["story"], users, queues, spec["category"], wait)
+        if spec["story"] in OPEN_STORIES:
+            # Still being worked: its clock stands where the story says (on track, at risk, breached).
+            share = timeline.STATE_SHARE[spec.get("sla", "on_track")]
+            timeline.let_time_pass(ticket, kind=None, share=share, now=now)
+        else:
+            # The first tickets are the freshest; the generated ones spread over the past month.
+            days = (i * 0.3) if i < len(data.TICKETS) else rng.uniform(1, 30)
+            timeline.shift_ticket(ticket, timedelta(days=days))
+        made.append(ticket)
     if resident.user is not None:
-        open_ticket(
-            actor=resident.user,
-            subject="Домофон не открывает дверь",
-            description="Ключ-таблетка перестала срабатывать, код тоже не работает.",
-            channel="portal",
-            category=cats["Уборка и благоустройство"],
+        made.append(
+            open_ticket(
+                actor=resident.user,
+                subject="Домофон не открывает дверь",
+                description="Ключ-таблетка перестала срабатывать, код тоже не работает.",
+                channel="portal",
+                category=cats["Уборка и благоустройство"],
+            )
         )
-        count += 1
-    return count
+    # Warnings and breaches now due are recorded (and notified) as the periodic SLA check would.
+    check_sla_timers(now=timezone.now())
+    return made
 
 
 def load_demo(*, say: Say = print, seed: int = 42) -> dict[str, Any]:
-    """Create the demo organisation once; a second run changes nothing."""
-    if is_loaded():
-        say("Демо-данные уже загружены.")
-        return {"created": False}
+    """Create the demo organisation once; a second run changes nothing.
+
+    A database loaded by an older demo (the desk only) gets the modules it lacks, each once.
+    """
     rng = random.Random(seed)
-    with transaction.atomic():
-        users, queues, cats = _structure()
-        contacts = _people(rng)
-        tickets = _tickets(rng, users, queues, cats, contacts)
-    say(
-        f"Демо загружено: {len(users)} сотрудников, {len(queues)} очередей, {len(contacts)} клиентов, {tickets} заявок."
-    )
-    return {"created": True, "tickets": tickets, "contacts": len(contacts), "queues": len(queues)}
+    result: dict[str, Any] = {"created": False}
+    if not is_loaded():
+        with transaction.atomic():
+            users, queues, cats = _structure()
+            sla.load(admin=users["admin"], queues=queues)  # before the tickets, so they are timed
+            contacts = _people(rng)
+            tickets = _tickets(rng, users, queues, cats, contacts)
+        result.update(created=True, tickets=len(tickets), contacts=len(contacts), queues=len(queues))
+        say(
+            f"Демо загружено: {len(users)} сотрудников, {len(queues)} очередей, {len(contacts)} клиентов, "
+            f"{len(tickets)} заявок."
+        )
+    result["modules"] = modules.load_missing(rng=rng, say=say)
+    if not result["created"] and not result["modules"]:
+        say("Демо-данные уже загружены.")
+    return result
 
 
 def logins() -> list[tuple[str, str, str]]:

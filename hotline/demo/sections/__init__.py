@@ -1,0 +1,1 @@
+"""The demo's modules beyond the desk, one file each: what each screen shows after ``hotline demo``."""
