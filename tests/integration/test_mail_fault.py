@@ -25,7 +25,11 @@ from tests.integration.test_celery_periodic import ROOT, SharedDatabase
 
 MESSAGES = 240
 KILLS = 4
-BUDGET_SECONDS = 55  # the whole test stays bounded even on a loaded machine
+# Waits are measured from the importer's last progress (a batch acknowledged, or a restart after a kill), not
+# from the start: a loaded machine makes the run slow, not stuck. A run that stops moving for STALL_SECONDS fails
+# with the importer's log; OVERALL_SECONDS bounds the test whatever happens (below its own pytest timeout).
+STALL_SECONDS = 120.0
+OVERALL_SECONDS = 600.0
 
 
 @pytest.fixture
@@ -44,21 +48,63 @@ def _waiting(maildir: Path) -> int:
     return len(list((maildir / "new").iterdir()))
 
 
-def _killed_mid_import(process: subprocess.Popen[bytes], maildir: Path, rng: random.Random, deadline: float) -> bool:
+class Progress:
+    """How far the importer got: the messages still in new/ (a batch leaves it only once committed)."""
+
+    def __init__(self, maildir: Path) -> None:
+        self.maildir = maildir
+        self.waiting = _waiting(maildir)
+        self.started = self.moved_at = time.monotonic()
+
+    def advanced(self) -> bool:
+        """Whether a batch was acknowledged since the last look (which then counts as progress)."""
+        waiting = _waiting(self.maildir)
+        if waiting < self.waiting:
+            self.waiting = waiting
+            self.moved_at = time.monotonic()
+            return True
+        return False
+
+    def restarted(self) -> None:
+        self.moved_at = time.monotonic()  # a fresh process needs its start-up time again
+
+    def given_up(self) -> bool:
+        now = time.monotonic()
+        return now - self.moved_at > STALL_SECONDS or now - self.started > OVERALL_SECONDS
+
+    def __str__(self) -> str:
+        now = time.monotonic()
+        return (
+            f"{self.waiting} of {MESSAGES} messages still in new/, last progress {now - self.moved_at:.0f} s ago, "
+            f"{now - self.started:.0f} s in all"
+        )
+
+
+def _killed_mid_import(process: subprocess.Popen[bytes], progress: Progress, rng: random.Random) -> bool:
     """SIGKILL the importer a random moment after it has acknowledged a batch of this run (so it is importing)."""
-    before = _waiting(maildir)
-    while process.poll() is None and time.monotonic() < deadline:
-        if _waiting(maildir) < before:
+    while process.poll() is None and not progress.given_up():
+        if progress.advanced():
             time.sleep(rng.uniform(0.0, 0.6))
             if process.poll() is not None:
                 return False
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+            process.wait(timeout=30)
             return True
         time.sleep(0.02)
     return False
 
 
+def _finished(process: subprocess.Popen[bytes], progress: Progress) -> bool:
+    """Wait for the importer to exit for as long as it keeps making progress."""
+    while process.poll() is None:
+        progress.advanced()
+        if progress.given_up():
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.timeout(OVERALL_SECONDS + 120)
 def test_killed_importer_loses_nothing_and_takes_nothing_twice(shared: SharedDatabase, tmp_path: Path) -> None:
     samples = generate(MESSAGES, seed=11)
     maildir = write_maildir(tmp_path / "Maildir", samples)
@@ -70,31 +116,32 @@ def test_killed_importer_loses_nothing_and_takes_nothing_twice(shared: SharedDat
         "PYTHONPATH": str(ROOT),
     }
     rng = random.Random(2024)  # reproducible kill moments
-    log = (tmp_path / "importer.log").open("ab")
+    log_path = tmp_path / "importer.log"
+    log = log_path.open("ab")
     kills = 0
     finished = False
-    deadline = time.monotonic() + BUDGET_SECONDS
+    progress = Progress(maildir)
     process: subprocess.Popen[bytes] | None = None
     try:
-        while not finished and time.monotonic() < deadline:
+        while not finished and not progress.given_up():
             process = subprocess.Popen(
                 _command(maildir), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-            if kills < KILLS and _killed_mid_import(process, maildir, rng, deadline):
+            progress.restarted()
+            if kills < KILLS and _killed_mid_import(process, progress, rng):
                 kills += 1
                 continue
-            returncode = process.wait(timeout=max(1.0, deadline - time.monotonic()))
-            assert returncode == 0, (tmp_path / "importer.log").read_text(errors="replace")[-3000:]
+            if not _finished(process, progress):
+                break
+            assert process.returncode == 0, log_path.read_text(errors="replace")[-3000:]
             finished = True
-    except subprocess.TimeoutExpired:
-        pass  # reported below with the importer's log
     finally:
         if process is not None and process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)  # before the test database is emptied under it
-            process.wait(timeout=10)
+            process.wait(timeout=30)
         log.close()
     assert finished, (
-        "the importer did not finish in time:\n" + (tmp_path / "importer.log").read_text(errors="replace")[-2000:]
+        f"the importer stopped making progress ({progress}):\n" + log_path.read_text(errors="replace")[-2000:]
     )
     assert kills == KILLS, "the importer finished before it could be killed often enough"
 
