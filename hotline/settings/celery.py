@@ -17,7 +17,7 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
 HOTLINE_EMBEDDED_JOBS = not CELERY_BROKER_URL
 if HOTLINE_EMBEDDED_JOBS:
     # Never contacted: eager tasks skip the broker. Set so nothing tries amqp://localhost by default.
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"  # with a host, or kombu warns that none was supplied
 CELERY_TASK_ALWAYS_EAGER = HOTLINE_EMBEDDED_JOBS
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
