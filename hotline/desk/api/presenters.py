@@ -6,6 +6,8 @@ constant number of queries as long as they only touch those relations.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import reverse
 
 from hotline.core.models import User
@@ -164,14 +166,23 @@ def ticket_link(link: TicketLink, *, outgoing: bool) -> TicketLinkOut:
     )
 
 
+def _related(ticket: Ticket, name: str, *joined: str) -> list[Any]:
+    """The ticket's related rows by id: prefetched ones when the instance has them (a ticket opened just now
+    knows it has no links), else one query."""
+    manager = getattr(ticket, name)
+    if name in getattr(ticket, "_prefetched_objects_cache", {}):
+        return sorted(manager.all(), key=lambda row: row.pk)
+    return list(manager.select_related(*joined).order_by("id"))
+
+
 def ticket_detail(actor: User, ticket: Ticket) -> TicketDetailOut | CustomerTicketOut:
     if not permissions.can_view_internal(actor):
         return _customer_ticket(ticket)
     links = [
-        *(ticket_link(link, outgoing=True) for link in ticket.links_out.select_related("target").order_by("id")),
-        *(ticket_link(link, outgoing=False) for link in ticket.links_in.select_related("source").order_by("id")),
+        *(ticket_link(link, outgoing=True) for link in _related(ticket, "links_out", "target")),
+        *(ticket_link(link, outgoing=False) for link in _related(ticket, "links_in", "source")),
     ]
-    watchers = [UserRef(id=u.pk, name=u.display_name) for u in ticket.watchers.order_by("id")]
+    watchers = [UserRef(id=u.pk, name=u.display_name) for u in _related(ticket, "watchers")]
     return TicketDetailOut.model_validate(
         {**_agent_fields(ticket), "links": links, "watchers": watchers, "rating": _rating(ticket)}
     )

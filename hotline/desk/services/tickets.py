@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from hotline.customers.models import Contact, Organisation
 from hotline.desk import permissions
 from hotline.desk.choices import Channel, Impact, MessageKind, Priority, Status, Urgency
 from hotline.desk.events import TicketOpened, TicketUpdated
-from hotline.desk.models import Category, Message, Queue, Tag, Ticket
+from hotline.desk.models import Category, Message, Queue, Tag, Ticket, TicketLink
 from hotline.desk.services.assignment import _apply_assignment, _member_agent, auto_assign
 from hotline.desk.services.attachments import check_files, store_files
 from hotline.desk.services.common import (
@@ -143,6 +144,24 @@ def _claim_idempotency_key(*, actor: User, key: str, request_hash: str) -> Ticke
     if ticket is None:
         raise Conflict(_("Первый запрос с этим ключом не создал заявку"), field="idempotency_key")
     return ticket
+
+
+def _nothing_related_yet(ticket: Ticket, *, watched: bool, tagged: bool) -> None:
+    """A ticket opened just now has no links and no rating, and tags or watchers only if it was given them: the
+    instance says so, so presenting it (the API's answer to POST /api/tickets) needs no queries for them.
+
+    Adding through the relation (``ticket.watchers.add``, ``ticket.tags.set``) drops what is primed here.
+    """
+    empty: list[Prefetch[Any]] = [
+        Prefetch("links_out", TicketLink.objects.none()),
+        Prefetch("links_in", TicketLink.objects.none()),
+    ]
+    if not watched:
+        empty.append(Prefetch("watchers", User.objects.none()))
+    if not tagged:
+        empty.append(Prefetch("tags", Tag.objects.none()))
+    prefetch_related_objects([ticket], *empty)
+    Ticket.rating.related.set_cached_value(ticket, None)
 
 
 @transaction.atomic
@@ -278,9 +297,11 @@ def open_ticket(
     )
     if tag_names:
         ticket.tags.set(_tag_objects(tag_names))
-    if actor is not None and not is_customer and not permissions.can_view_ticket(actor, ticket):
+    watched = actor is not None and not is_customer and not permissions.can_view_ticket(actor, ticket)
+    if watched and actor is not None:
         # An operator filing straight to another line keeps sight of what they filed.
         ticket.watchers.add(actor)
+    _nothing_related_yet(ticket, watched=watched, tagged=bool(tag_names))
     if description or checked_files:
         message = Message.objects.create(
             ticket=ticket,
