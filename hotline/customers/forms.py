@@ -25,3 +25,9 @@ class ContactForm(StyledFormMixin, forms.Form):
 
 class MergeForm(StyledFormMixin, forms.Form):
     duplicate_id = forms.IntegerField(label=_("Номер карточки-дубликата"), min_value=1)
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("pd", _("персональные данные")), ("ads", _("реклама"))])
+    action = forms.ChoiceField(choices=[("grant", _("дано")), ("withdraw", _("отозвано"))])
+    source = forms.CharField(label=_("Как получено / основание"), max_length=200, required=False)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("new/", views.contact_new, name="contact_new"),
     path("<int:contact_id>/", views.contact_card, name="contact"),
     path("<int:contact_id>/merge/", views.merge, name="merge"),
+    path("<int:contact_id>/consent/", views.consent, name="consent"),
 ]

@@ -10,13 +10,14 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hotline.core import roles
 from hotline.core.errors import DomainError, NotFound
 from hotline.core.models import User
 from hotline.customers import permissions, selectors, services
-from hotline.customers.forms import ContactForm, MergeForm
+from hotline.customers.forms import ConsentForm, ContactForm, MergeForm
 from hotline.web.forms import add_domain_error
 
 PAGE_SIZE = 30
@@ -62,9 +63,11 @@ def _card_context(user: User, contact: object, **extra: object) -> dict[str, obj
     assert hasattr(contact, "pk")
     timeline = selectors.contact_timeline(user, contact, limit=100)  # type: ignore[arg-type]
     duplicates = services.find_duplicates(actor=user, contact=contact) if roles.is_agent(user) else []  # type: ignore[arg-type]
+    advertising = selectors.latest_advertising_consents([contact.pk]).get(contact.pk)
     return {
         "nav_section": "contacts",
         "contact": contact,
+        "advertising_consent": advertising if advertising is not None and advertising.is_granted else None,
         "timeline": timeline,
         "duplicates": duplicates,
         "can_merge": permissions.can_merge_contacts(user),
@@ -128,3 +131,35 @@ def merge(request: HttpRequest, contact_id: int) -> HttpResponse:
         _card_context(user, survivor, merge_form=form, open_dialog="merge-dialog"),
         status=422,
     )
+
+
+CONSENT_ACTIONS = {
+    ("pd", "grant"): (services.record_consent, gettext_lazy("Согласие на обработку персональных данных записано")),
+    ("pd", "withdraw"): (
+        services.withdraw_consent,
+        gettext_lazy("Отзыв согласия на обработку персональных данных записан"),
+    ),
+    ("ads", "grant"): (services.record_advertising_consent, gettext_lazy("Согласие на рекламу записано")),
+    ("ads", "withdraw"): (services.withdraw_advertising_consent, gettext_lazy("Отзыв согласия на рекламу записан")),
+}
+
+
+@require_POST
+def consent(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Records a consent given or withdrawn (personal data, 152-ФЗ; advertising, 38-ФЗ) with how it was obtained."""
+    user = _agent(request)
+    if user is None:
+        return _deny(request)
+    contact = selectors.get_contact_for(user, contact_id)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        action, done = CONSENT_ACTIONS[(form.cleaned_data["kind"], form.cleaned_data["action"])]
+        try:
+            action(actor=user, contact=contact, source=form.cleaned_data["source"])
+        except DomainError as exc:
+            add_domain_error(form, exc.message, "source")
+        else:
+            messages.success(request, str(done))
+            return redirect("customers:contact", contact_id=contact.pk)
+    messages.error(request, "; ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("customers:contact", contact_id=contact.pk)
