@@ -10,6 +10,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -105,6 +106,18 @@ def status_counts(user: User, data: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
+class CountedPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator told its total instead of counting the rows itself."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
 def _filter_form(request: HttpRequest, user: User) -> TicketFilterForm:
     params = request.GET.copy()
     if not params:
@@ -123,7 +136,10 @@ def tickets(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request, user)
     form.is_valid()  # a bad value drops only its own filter: cleaned_data keeps the valid ones
     data = dict(form.cleaned_data)
-    page = Paginator(sorted_tickets(user, data), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = status_counts(user, data)
+    # The chips' counts already hold the page's total (same filters, one status): not counted a second time.
+    total = counts.get(data.get("status") or "all", 0)
+    page = CountedPaginator(sorted_tickets(user, data), PAGE_SIZE, total).get_page(request.GET.get("page"))
     page_tickets = list(page.object_list)
     extensions.attach_badges(page_tickets)
     query = request.GET.urlencode()
@@ -133,7 +149,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
         "page": page,
         "tickets": page_tickets,
         "extra_sorts": extensions.extra_sorts(),
-        "counts": status_counts(user, data),
+        "counts": counts,
         "current_status": data.get("status", ""),
         "saved_filters": list(web_selectors.list_saved_filters(user)),
         "save_form": SaveFilterForm(initial={"query": query}),
