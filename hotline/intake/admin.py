@@ -32,6 +32,7 @@ class MailboxForm(forms.ModelForm[Mailbox]):
     imap_password = forms.CharField(
         label=_("пароль"),
         required=False,
+        max_length=255,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("Оставьте пустым, чтобы не менять"),
     )

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.desk.models import Message, Queue, Ticket
+from hotline.intake.fields import EncryptedTextField
 
 
 class MailboxKind(models.TextChoices):
@@ -64,7 +65,7 @@ class Mailbox(models.Model):
         _("проверять сертификат"), default=True, help_text=_("Отключайте только для своего сервера с самоподписанным")
     )
     imap_username = models.CharField(_("логин"), max_length=255, blank=True)
-    imap_password = models.CharField(_("пароль"), max_length=255, blank=True)
+    imap_password = EncryptedTextField(_("пароль"), blank=True)  # stored encrypted (``crypto``)
     imap_folders = models.CharField(
         _("папки"), max_length=500, default="INBOX", help_text=_("Через запятую, например: INBOX, Заявки")
     )

@@ -21,3 +21,6 @@ HOTLINE_SMTP_PORT = int(os.environ.get("HOTLINE_SMTP_PORT", "2525"))
 # STARTTLS for the inbound server: both set → offered to senders.
 HOTLINE_SMTP_TLS_CERT = os.environ.get("HOTLINE_SMTP_TLS_CERT", "")
 HOTLINE_SMTP_TLS_KEY = os.environ.get("HOTLINE_SMTP_TLS_KEY", "")
+# Key for secrets stored in the database (mailbox passwords): a Fernet key or a long random string; several,
+# comma-separated, to rotate (the first encrypts). Unset: derived from DJANGO_SECRET_KEY (see intake/crypto.py).
+HOTLINE_SECRETS_KEY = os.environ.get("HOTLINE_SECRETS_KEY", "")

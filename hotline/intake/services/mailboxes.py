@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from hotline.core import audit
 from hotline.core.contact_points import normalize_email
 from hotline.core.errors import ValidationFailed
 from hotline.core.models import AuditLog
+from hotline.intake import crypto
 from hotline.intake.models import AfterImport, ImapSecurity, Mailbox, MailboxFolder, MailboxKind
 from hotline.intake.services.outcomes import forget_our_addresses
 
@@ -92,6 +94,40 @@ def delete_mailbox(*, actor: Any, mailbox: Mailbox) -> None:
     audit.record(actor=actor, action=AuditLog.Action.DELETE, obj=mailbox, summary=f"mailbox {mailbox.address}")
     mailbox.delete()
     forget_our_addresses()
+
+
+@dataclass(frozen=True)
+class Reencrypted:
+    changed: int
+    unreadable: list[str]  # addresses whose password no configured key decrypts: enter them again
+
+
+@transaction.atomic
+def reencrypt_secrets(*, actor: Any) -> Reencrypted:
+    """Encrypt every stored mailbox password again with the current first key (after rotating the keys).
+
+    The stored tokens are read and written as they are (plain SQL), so one no key decrypts is reported, not lost.
+    """
+    table = connection.ops.quote_name(Mailbox._meta.db_table)
+    changed = 0
+    unreadable: list[str] = []
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, address, imap_password FROM {table} WHERE imap_password <> ''")  # noqa: S608
+        for pk, address, stored in cursor.fetchall():
+            try:
+                new = crypto.reencrypt(stored)
+            except crypto.SecretUnreadable:
+                unreadable.append(address)
+                continue
+            cursor.execute(f"UPDATE {table} SET imap_password = %s WHERE id = %s", [new, pk])  # noqa: S608
+            changed += 1
+    audit.record(
+        actor=actor,
+        action=AuditLog.Action.UPDATE,
+        object_type="intake.mailbox",
+        summary=f"mailbox passwords re-encrypted: {changed}, unreadable: {len(unreadable)}",
+    )
+    return Reencrypted(changed, unreadable)
 
 
 def worker_name() -> str:

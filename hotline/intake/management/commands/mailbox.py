@@ -7,6 +7,7 @@ Examples::
     hotline mailbox serve-smtp --port 2525       # accept mail for the SMTP mailboxes (an MX or a forward points here)
     hotline mailbox serve-smtp --lmtp --port 2424
     hotline mailbox import-maildir /var/mail/support/Maildir --mailbox support@example.ru
+    hotline mailbox reencrypt                    # after rotating HOTLINE_SECRETS_KEY: passwords under the new key
 
 Each message is committed before it is acknowledged (seen/moved on the IMAP server, 250 to the SMTP client, moved
 to ``cur/`` in the Maildir), so a process killed at any point loses nothing and takes nothing twice when run again.
@@ -28,7 +29,7 @@ from django.utils.translation import gettext
 from hotline.core.errors import DomainError
 from hotline.intake.imap import poll_active_mailboxes, poll_forever
 from hotline.intake.models import Mailbox
-from hotline.intake.services.mailboxes import default_mailbox, mailbox_by_address
+from hotline.intake.services.mailboxes import default_mailbox, mailbox_by_address, reencrypt_secrets
 from hotline.intake.services.maildir import ingest_maildir
 
 
@@ -57,12 +58,18 @@ class Command(BaseCommand):
         imported.add_argument("--mailbox", help=gettext("адрес ящика (по умолчанию — ящик по умолчанию)"))
         imported.add_argument("--batch", type=int, default=50, help=gettext("писем в одной транзакции"))
 
+        actions.add_parser(
+            "reencrypt", help=gettext("перешифровать пароли ящиков первым ключом HOTLINE_SECRETS_KEY (после смены)")
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["action"] == "poll":
                 self._poll(options)
             elif options["action"] == "serve-smtp":
                 self._serve(options)
+            elif options["action"] == "reencrypt":
+                self._reencrypt()
             else:
                 self._import(options)
         except DomainError as exc:
@@ -94,6 +101,16 @@ class Command(BaseCommand):
             lmtp=options["lmtp"],
             log=self.stdout.write,
         )
+
+    def _reencrypt(self) -> None:
+        done = reencrypt_secrets(actor=None)
+        self.stdout.write(json.dumps({"reencrypted": done.changed, "unreadable": done.unreadable}, ensure_ascii=False))
+        if done.unreadable:
+            raise CommandError(
+                gettext("Пароли ящиков %(addresses)s не расшифровываются ни одним ключом — введите их заново")
+                % {"addresses": ", ".join(done.unreadable)},
+                returncode=1,
+            )
 
     def _import(self, options: dict[str, Any]) -> None:
         mailbox = mailbox_by_address(options["mailbox"]) if options["mailbox"] else default_mailbox()
