@@ -22,6 +22,7 @@ from hotline.desk.events import (
     TicketUpdated,
 )
 from hotline.desk.models import Ticket
+from hotline.desk.services.tickets import ticket_being_opened
 from hotline.sla.models import TimerKind
 from hotline.sla.services import timers
 
@@ -34,7 +35,8 @@ def _ticket(ticket_id: int) -> Ticket | None:
 
 
 def on_ticket_opened(event: TicketOpened) -> None:
-    ticket = _ticket(event.ticket_id)
+    # Usually the instance open_ticket is announcing (no need to read back the row it has just written).
+    ticket = ticket_being_opened(event.ticket_id) or _ticket(event.ticket_id)
     if ticket is not None:
         timers.start_ticket_timers(ticket=ticket, at=ticket.created_at, actor_id=event.actor_id)
 

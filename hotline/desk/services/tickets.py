@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -41,6 +42,19 @@ DESCRIPTION_MAX = 100_000
 TAG_MAX = 64
 TAGS_PER_TICKET = 30
 IDEMPOTENCY_SCOPE = "desk.open_ticket"
+
+# The ticket whose TicketOpened is being published right now (see ``ticket_being_opened``).
+_being_opened: ContextVar[Ticket | None] = ContextVar("hotline_ticket_being_opened", default=None)
+
+
+def ticket_being_opened(ticket_id: int) -> Ticket | None:
+    """For TicketOpened's sync subscribers: the instance ``open_ticket`` is announcing, which is the row they would
+    read back (written a moment ago in this transaction, unchanged since). None for any other ticket or moment.
+
+    Subscribers read it and must not change it: the caller of ``open_ticket`` gets this same instance.
+    """
+    ticket = _being_opened.get()
+    return ticket if ticket is not None and ticket.pk == ticket_id else None
 
 
 def clean_subject(subject: str) -> str:
@@ -326,15 +340,19 @@ def open_ticket(
         audit_action=AuditLog.Action.CREATE,
         summary=f"{ticket.number}: {subject}",
     )
-    publish(
-        TicketOpened(
-            actor_id=actor_id(actor),
-            ticket_id=ticket.pk,
-            queue_id=queue.pk,
-            channel=channel,
-            contact_id=contact.pk if contact else None,
+    announcing = _being_opened.set(ticket)
+    try:
+        publish(
+            TicketOpened(
+                actor_id=actor_id(actor),
+                ticket_id=ticket.pk,
+                queue_id=queue.pk,
+                channel=channel,
+                contact_id=contact.pk if contact else None,
+            )
         )
-    )
+    finally:
+        _being_opened.reset(announcing)
     if assignee is not None:
         _apply_assignment(actor=actor, ticket=ticket, assignee=assignee)
     else:

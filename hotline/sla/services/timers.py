@@ -44,16 +44,9 @@ def calendar_of(policy: SlaPolicy) -> WorkingCalendar:
 
 
 def log(timer: SlaTimer, action: str, *, at: datetime, actor_id: int | None = None, note: str = "") -> SlaTimerEvent:
-    return SlaTimerEvent.objects.create(
-        timer=timer,
-        ticket_id=timer.ticket_id,
-        at=at,
-        action=action,
-        actor_id=actor_id,
-        elapsed_seconds=timer.elapsed_seconds,
-        due_at=timer.due_at,
-        note=note[:255],
-    )
+    event = _event(timer, action, at=at, actor_id=actor_id, note=note)
+    event.save()
+    return event
 
 
 def _run_from(timer: SlaTimer, at: datetime) -> None:
@@ -94,16 +87,23 @@ def _active(ticket_id: int, kinds: Iterable[str] | None = None) -> list[SlaTimer
     return list(timers.order_by("id"))
 
 
-def _new_timer(
-    *,
-    ticket: Ticket,
-    policy: SlaPolicy,
-    kind: str,
-    at: datetime,
-    actor_id: int | None,
-    note: str,
-    paused: bool | None = None,
+def _event(timer: SlaTimer, action: str, *, at: datetime, actor_id: int | None, note: str) -> SlaTimerEvent:
+    return SlaTimerEvent(
+        timer=timer,
+        ticket_id=timer.ticket_id,
+        at=at,
+        action=action,
+        actor_id=actor_id,
+        elapsed_seconds=timer.elapsed_seconds,
+        due_at=timer.due_at,
+        note=note[:255],
+    )
+
+
+def _unsaved_timer(
+    *, ticket: Ticket, policy: SlaPolicy, kind: str, at: datetime, paused: bool | None = None
 ) -> SlaTimer | None:
+    """A timer of ``kind`` under ``policy`` started at ``at`` (paused if the ticket waits), not yet saved."""
     target = policy.target_minutes(kind)
     if target is None:
         return None
@@ -121,15 +121,39 @@ def _new_timer(
         # Opened (or re-targeted) while waiting for someone else: the clock starts at the next resume.
         timer.status, timer.running_since, timer.paused_at = TimerStatus.PAUSED, None, at
         timer.warn_at = timer.due_at = None
-    timer.save()
-    log(timer, Action.STARTED, at=at, actor_id=actor_id, note=note or policy.name)
+    return timer
+
+
+def _start_events(timer: SlaTimer, *, at: datetime, actor_id: int | None, note: str) -> list[SlaTimerEvent]:
+    started = [_event(timer, Action.STARTED, at=at, actor_id=actor_id, note=note)]
     if timer.status == TimerStatus.PAUSED:
-        log(timer, Action.PAUSED, at=at, actor_id=actor_id, note="заявка ожидает ответа")
+        started.append(_event(timer, Action.PAUSED, at=at, actor_id=actor_id, note="заявка ожидает ответа"))
+    return started
+
+
+def _new_timer(
+    *,
+    ticket: Ticket,
+    policy: SlaPolicy,
+    kind: str,
+    at: datetime,
+    actor_id: int | None,
+    note: str,
+    paused: bool | None = None,
+) -> SlaTimer | None:
+    timer = _unsaved_timer(ticket=ticket, policy=policy, kind=kind, at=at, paused=paused)
+    if timer is None:
+        return None
+    timer.save()
+    SlaTimerEvent.objects.bulk_create(_start_events(timer, at=at, actor_id=actor_id, note=note or policy.name))
     return timer
 
 
 def start_ticket_timers(*, ticket: Ticket, at: datetime, actor_id: int | None = None) -> list[SlaTimer]:
-    """Start the first-response and resolution timers of the policy that matches a newly opened ticket."""
+    """Start the first-response and resolution timers of the policy that matches a newly opened ticket.
+
+    Two inserts whatever the number of timers: the timers, then their events.
+    """
     policy = match_policy(ticket)
     if policy is None:
         return []
@@ -137,9 +161,14 @@ def start_ticket_timers(*, ticket: Ticket, at: datetime, actor_id: int | None = 
     for kind in (TimerKind.FIRST_RESPONSE, TimerKind.RESOLUTION):
         if kind == TimerKind.FIRST_RESPONSE and ticket.first_response_at is not None:
             continue
-        timer = _new_timer(ticket=ticket, policy=policy, kind=kind, at=at, actor_id=actor_id, note=policy.name)
+        timer = _unsaved_timer(ticket=ticket, policy=policy, kind=kind, at=at)
         if timer is not None:
             started.append(timer)
+    if started:
+        SlaTimer.objects.bulk_create(started)
+        SlaTimerEvent.objects.bulk_create(
+            [e for timer in started for e in _start_events(timer, at=at, actor_id=actor_id, note=policy.name)]
+        )
     return started
 
 
