@@ -54,8 +54,10 @@ def ticket_document(ticket: Ticket, messages: Iterable[Message]) -> DocumentData
     )
 
 
-def load_ticket_document(ticket_id: int) -> DocumentData | None:
-    ticket = Ticket.objects.filter(pk=ticket_id).only("id", "subject", "description", "created_at").first()
+def load_ticket_document(ticket_id: int, ticket: Ticket | None = None) -> DocumentData | None:
+    """The ticket's document from the database (``ticket``: an instance known to be current, read only its messages)."""
+    if ticket is None:
+        ticket = Ticket.objects.filter(pk=ticket_id).only("id", "subject", "description", "created_at").first()
     if ticket is None:
         return None
     messages = (

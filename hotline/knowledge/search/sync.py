@@ -20,6 +20,7 @@ from hotline.customers.events import (
 from hotline.customers.models import Contact
 from hotline.desk.events import MessageAdded, TicketMerged, TicketOpened, TicketUpdated
 from hotline.desk.models import Ticket
+from hotline.desk.services.tickets import ticket_being_opened
 from hotline.knowledge.events import ArticleDeleted, ArticleSaved
 from hotline.knowledge.models import DocumentKind
 from hotline.knowledge.search import documents, index
@@ -30,10 +31,12 @@ CONTACT_TEXT_FIELDS = frozenset({"full_name", "last_name", "first_name", "middle
 CONTACT_TEXT_FIELDS |= {"notes", "phones", "emails", "organisation_id", "name"}
 
 
-def refresh_tickets(ticket_ids: Iterable[int]) -> None:
+def refresh_tickets(ticket_ids: Iterable[int], *, current: Ticket | None = None) -> None:
+    """Rebuild these tickets' documents (``current``: one of them as an instance known to be up to date)."""
     docs, gone = [], []
     for ticket_id in dict.fromkeys(ticket_ids):
-        doc = documents.load_ticket_document(ticket_id)
+        known = current if current is not None and current.pk == ticket_id else None
+        doc = documents.load_ticket_document(ticket_id, known)
         if doc is None:
             gone.append(ticket_id)
         else:
@@ -63,9 +66,14 @@ def refresh_article(article_id: int) -> None:
 
 
 def on_ticket_opened(event: TicketOpened) -> None:
+    # Usually the instance open_ticket is announcing: its row need not be read back.
+    opened = ticket_being_opened(event.ticket_id)
+    if opened is not None:
+        parent_id = opened.parent_id
+    else:
+        parent_id = Ticket.objects.filter(pk=event.ticket_id).values_list("parent_id", flat=True).first()
     # A ticket split off another took some of its messages: the parent's document changes too.
-    parent_id = Ticket.objects.filter(pk=event.ticket_id).values_list("parent_id", flat=True).first()
-    refresh_tickets([event.ticket_id, *([parent_id] if parent_id else [])])
+    refresh_tickets([event.ticket_id, *([parent_id] if parent_id else [])], current=opened)
 
 
 def on_ticket_updated(event: TicketUpdated) -> None:
