@@ -9,7 +9,6 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,11 +16,12 @@ from hotline.core import config_cache, roles
 from hotline.core.errors import Conflict, Forbidden, ValidationFailed
 from hotline.core.events import publish
 from hotline.core.models import AuditLog, IdempotencyKey, User
+from hotline.core.prefetch import prime_empty
 from hotline.customers.models import Contact, Organisation
 from hotline.desk import permissions
 from hotline.desk.choices import Channel, Impact, MessageKind, Priority, Status, Urgency
 from hotline.desk.events import TicketOpened, TicketUpdated
-from hotline.desk.models import Category, Message, Queue, Tag, Ticket, TicketLink
+from hotline.desk.models import Category, Message, Queue, Tag, Ticket
 from hotline.desk.services.assignment import _apply_assignment, _member_agent, auto_assign
 from hotline.desk.services.attachments import check_files, store_files
 from hotline.desk.services.common import (
@@ -164,17 +164,9 @@ def _nothing_related_yet(ticket: Ticket, *, watched: bool, tagged: bool) -> None
     """A ticket opened just now has no links and no rating, and tags or watchers only if it was given them: the
     instance says so, so presenting it (the API's answer to POST /api/tickets) needs no queries for them.
 
-    Adding through the relation (``ticket.watchers.add``, ``ticket.tags.set``) drops what is primed here.
+    Queries chained on these relations still ask the database; adding through them drops what is primed here.
     """
-    empty: list[Prefetch[Any]] = [
-        Prefetch("links_out", TicketLink.objects.none()),
-        Prefetch("links_in", TicketLink.objects.none()),
-    ]
-    if not watched:
-        empty.append(Prefetch("watchers", User.objects.none()))
-    if not tagged:
-        empty.append(Prefetch("tags", Tag.objects.none()))
-    prefetch_related_objects([ticket], *empty)
+    prime_empty(ticket, "links_out", "links_in", *(() if watched else ("watchers",)), *(() if tagged else ("tags",)))
     Ticket.rating.related.set_cached_value(ticket, None)
 
 

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import pytest
+from pytest_django import DjangoAssertNumQueries
 
 from hotline.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hotline.core.models import AuditLog, User
 from hotline.customers.models import Contact
-from hotline.desk.choices import Channel, CustomFieldType, Impact, MessageKind, Priority, Status, Urgency
-from hotline.desk.models import Category, Message, PriorityRule, Queue, Ticket, TicketHistory
+from hotline.desk.choices import (
+    Channel,
+    CustomFieldType,
+    Impact,
+    LinkKind,
+    MessageKind,
+    Priority,
+    Status,
+    Urgency,
+)
+from hotline.desk.models import Category, Message, PriorityRule, Queue, Ticket, TicketHistory, TicketLink
 from hotline.desk.services.tickets import (
     change_category,
     change_priority,
@@ -383,3 +393,19 @@ def test_a_member_of_a_second_queue_sees_only_what_they_should(line1: Queue, ope
     QueueMembershipFactory.create(queue=line_b, user=operator)
     ticket = open_ticket(actor=operator, subject="Тема", channel=Channel.PHONE, queue=line_b)
     assert not ticket.watchers.exists()
+
+
+def test_a_new_ticket_knows_it_has_no_links_or_watchers_and_queries_chained_on_them_still_ask_the_database(
+    operator: User, line1: Queue, line2: Queue, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    ticket = open_ticket(actor=operator, subject="Тема", channel=Channel.PHONE)
+    with django_assert_num_queries(0):
+        assert list(ticket.links_out.all()) == []
+        assert list(ticket.watchers.all()) == []
+        assert list(ticket.tags.all()) == []
+    other = open_ticket(actor=operator, subject="Другая", channel=Channel.PHONE)
+    TicketLink.objects.create(source=ticket, target=other, kind=LinkKind.RELATED)  # around the instance
+    assert ticket.links_out.filter(kind=LinkKind.RELATED).exists()
+    assert list(ticket.links_out.values_list("target_id", flat=True)) == [other.pk]
+    ticket.watchers.add(operator)
+    assert list(ticket.watchers.all()) == [operator]
