@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import connection, transaction
@@ -13,10 +14,11 @@ from hotline.core import audit, events
 from hotline.core.contact_points import NormalizedPhone, normalize_email, parse_phone
 from hotline.core.errors import Conflict, ValidationFailed
 from hotline.core.models import AuditLog, User
+from hotline.core.prefetch import prime_related
 from hotline.core.roles import Role
 from hotline.customers import permissions
 from hotline.customers.events import ContactCreated, ContactUpdated
-from hotline.customers.models import Contact, ContactPhone, MessengerAccount, Organisation, Tag
+from hotline.customers.models import Contact, ContactEmail, ContactPhone, MessengerAccount, Organisation, Tag
 from hotline.customers.services._common import (
     UNSET,
     Unset,
@@ -34,8 +36,6 @@ from hotline.customers.services._common import (
 from hotline.customers.services.contact_points import (
     NewMessenger,
     NewPhone,
-    attach_email,
-    attach_phone,
     clean_phone_kind,
     normalize_messenger,
 )
@@ -71,6 +71,10 @@ def clean_tags(names: Sequence[str], *, field: str = "tags") -> list[str]:
         if tag not in cleaned:
             cleaned.append(tag)
     return cleaned
+
+
+# The contact whose ContactCreated is being published right now (see ``contact_being_created``).
+_being_created: ContextVar[Contact | None] = ContextVar("hotline_contact_being_created", default=None)
 
 
 def tag_objects(names: Sequence[str]) -> list[Tag]:
@@ -162,18 +166,56 @@ def create_contact(
         can_view_organisation_tickets=can_view_organisation_tickets,
     )
     contact.save()
+    # The rows attach_phone/attach_email would write one by one (a primary one takes over, else the first is
+    # primary), in one insert each: a new contact has nothing to look up first.
+    phone_rows: list[ContactPhone] = []
     for phone, kind, is_primary in parsed_phones:
-        attach_phone(contact=contact, phone=phone, kind=kind, is_primary=is_primary)
-    for address in addresses:
-        attach_email(contact=contact, email=address, is_primary=False)
-    MessengerAccount.objects.bulk_create(
+        has_primary = any(row.is_primary for row in phone_rows)
+        if is_primary and has_primary:
+            for row in phone_rows:
+                row.is_primary = False
+        phone_rows.append(
+            ContactPhone(
+                contact=contact,
+                e164=phone.e164,
+                extension=phone.extension,
+                kind=kind,
+                is_primary=is_primary or not has_primary,
+            )
+        )
+    ContactPhone.objects.bulk_create(phone_rows)
+    email_rows = [
+        ContactEmail(contact=contact, email=address, is_primary=i == 0) for i, address in enumerate(addresses)
+    ]
+    ContactEmail.objects.bulk_create(email_rows)
+    messenger_rows = MessengerAccount.objects.bulk_create(
         [MessengerAccount(contact=contact, kind=kind, external_id=external) for kind, external in accounts]
     )
-    if tag_names:
-        contact.tags.set(tag_objects(tag_names))
+    tag_rows = tag_objects(tag_names) if tag_names else []
+    if tag_rows:
+        contact.tags.set(tag_rows)
+    # The instance knows its rows (in the card's order), so presenting or indexing it reads nothing back.
+    prime_related(contact, "phones", sorted(phone_rows, key=lambda row: (not row.is_primary, row.pk)))
+    prime_related(contact, "emails", sorted(email_rows, key=lambda row: (not row.is_primary, row.pk)))
+    prime_related(contact, "messengers", messenger_rows)
+    prime_related(contact, "tags", sorted(tag_rows, key=lambda tag: tag.name))
     audit.record(actor=actor, action=AuditLog.Action.CREATE, obj=contact, summary=f"contact #{contact.pk}")
-    events.publish(ContactCreated(actor_id=actor_id(actor), contact_id=contact.pk))
+    announcing = _being_created.set(contact)
+    try:
+        events.publish(ContactCreated(actor_id=actor_id(actor), contact_id=contact.pk))
+    finally:
+        _being_created.reset(announcing)
     return contact
+
+
+def contact_being_created(contact_id: int) -> Contact | None:
+    """For ContactCreated's sync subscribers: the instance ``create_contact`` is announcing, with its phones,
+    e-mails, messengers and tags primed (the rows it wrote a moment ago). None for any other contact or moment.
+
+    Subscribers read it and must not change it: the caller of ``create_contact`` gets this same instance.
+    """
+    contact = _being_created.get()
+    return contact if contact is not None and contact.pk == contact_id else None
 
 
 @transaction.atomic

@@ -73,6 +73,27 @@ def test_create_and_read_a_contact(operator: User) -> None:
     assert view.actor == operator
 
 
+def test_the_answer_to_creating_a_contact_is_the_card_a_read_returns(operator: User) -> None:
+    """The service hands back the contact with the rows it wrote (no read-back): the same card, in the same order."""
+    client = client_for(operator)
+    body = post(
+        client,
+        "/api/contacts",
+        {
+            "full_name": "Соколов Пётр",
+            "phones": ["+79120000001", {"number": "+74950000002", "kind": "work", "is_primary": True}, "+79120000003"],
+            "emails": ["b@example.ru", "a@example.ru"],
+            "messengers": [
+                {"kind": "telegram", "external_id": "@petr"},
+                {"kind": "whatsapp", "external_id": "79120000001"},
+            ],
+            "tags": ["постоянный", "VIP"],
+        },
+    ).json()
+    assert [p["e164"] for p in body["phones"] if p["is_primary"]] == ["+74950000002"]
+    assert client.get(f"/api/contacts/{body['id']}").json() == body
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [

@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pytest_django import DjangoAssertNumQueries
 
 from hotline.core.errors import Conflict, Forbidden, ValidationFailed
 from hotline.core.models import AuditLog, User
 from hotline.core.tests.factories import CustomerUserFactory, OperatorFactory
 from hotline.customers import services
-from hotline.customers.models import Contact
+from hotline.customers.models import Contact, ContactPhone
 from hotline.customers.services import NewMessenger, NewPhone
 from hotline.customers.tests.conftest import published
 from hotline.customers.tests.factories import ContactFactory, OrganisationFactory
@@ -186,3 +187,20 @@ def test_text_with_a_nul_character_is_refused_not_a_database_error(operator: Use
     with pytest.raises(ValidationFailed) as err:
         services.create_contact(actor=operator, full_name="Иванов", tags=["ok", "v\x00ip"])
     assert err.value.field == "tags.1"
+
+
+def test_a_new_contact_knows_its_rows_and_queries_chained_on_them_still_ask_the_database(
+    operator: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    contact = services.create_contact(
+        actor=operator, full_name="Новиков", phones=["+79001112233", "+74951112233"], emails=["n@example.ru"]
+    )
+    with django_assert_num_queries(0):
+        assert [p.e164 for p in contact.phones.all()] == ["+79001112233", "+74951112233"]
+        assert [e.email for e in contact.emails.all()] == ["n@example.ru"]
+        assert list(contact.tags.all()) == []
+    ContactPhone.objects.filter(contact=contact, e164="+74951112233").delete()  # around the instance
+    assert list(contact.phones.values_list("e164", flat=True)) == ["+79001112233"]
+    assert contact.phones.filter(is_primary=True).count() == 1
+    services.set_tags(actor=operator, contact=contact, tags=["vip"])
+    assert [t.name for t in Contact.objects.get(pk=contact.pk).tags.all()] == ["vip"]

@@ -18,6 +18,7 @@ from hotline.customers.events import (
     OrganisationUpdated,
 )
 from hotline.customers.models import Contact
+from hotline.customers.services.contacts import contact_being_created
 from hotline.desk.events import MessageAdded, TicketMerged, TicketOpened, TicketUpdated
 from hotline.desk.models import Ticket
 from hotline.desk.services.tickets import ticket_being_opened
@@ -45,10 +46,14 @@ def refresh_tickets(ticket_ids: Iterable[int], *, current: Ticket | None = None)
     index.delete(DocumentKind.TICKET, gone)
 
 
-def refresh_contacts(contact_ids: Iterable[int]) -> None:
+def refresh_contacts(contact_ids: Iterable[int], *, current: Contact | None = None) -> None:
+    """Rebuild these contacts' documents (``current``: one of them as an instance with its contact points)."""
     docs, gone = [], []
     for contact_id in dict.fromkeys(contact_ids):
-        doc = documents.load_contact_document(contact_id)
+        if current is not None and current.pk == contact_id:
+            doc = documents.contact_document(current)
+        else:
+            doc = documents.load_contact_document(contact_id)
         if doc is None:
             gone.append(contact_id)
         else:
@@ -92,7 +97,9 @@ def on_ticket_merged(event: TicketMerged) -> None:
 def on_contact_changed(event: ContactCreated | ContactUpdated) -> None:
     fields = getattr(event, "fields", None)
     if fields is None or CONTACT_TEXT_FIELDS.intersection(fields):
-        refresh_contacts([event.contact_id])
+        # A new contact: the instance create_contact is announcing, its phones and e-mails with it.
+        created = contact_being_created(event.contact_id) if isinstance(event, ContactCreated) else None
+        refresh_contacts([event.contact_id], current=created)
 
 
 def on_contacts_merged(event: ContactsMerged) -> None:
