@@ -285,6 +285,12 @@ def reset_to_seed(tickets: int, contacts: int) -> dict[str, float]:
     measures the same data as the first."""
     started = time.perf_counter()
     with transaction.atomic():
+        if apps.is_installed("hotline.intake"):
+            from hotline.intake.models import InboundMessage
+
+            # The seed receives no mail: without this a re-run's e-mail intake would skip every message as
+            # already received (de-duplicated by Message-ID) and measure nothing.
+            InboundMessage.objects.all().delete()
         removed_tickets, _ = Ticket.objects.filter(pk__gt=tickets).delete()
         removed_contacts, _ = Contact.objects.filter(pk__gt=contacts).delete()
         if apps.is_installed("hotline.knowledge"):
