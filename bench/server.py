@@ -94,7 +94,12 @@ class Server:
         self.process = subprocess.Popen(
             self.command(), cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
         )
-        self._wait_ready(timeout=120)
+        try:
+            self._wait_ready(timeout=120)
+        except BaseException:
+            # __exit__ does not run when __enter__ fails: stop the server here, or it outlives the benchmark.
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def _wait_ready(self, *, timeout: float) -> None:
