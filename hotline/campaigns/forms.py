@@ -28,9 +28,7 @@ class CampaignForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Тип"),
         choices=CampaignKind.choices,
-        help_text=_(
-            "Возврат клиентов и реклама — только тем, кто дал согласие на рекламу (38-ФЗ «О рекламе», ст. 18)"
-        ),
+        help_text=_("Возврат клиентов и реклама — только тем, кто дал согласие на рекламу (38-ФЗ «О рекламе», ст. 18)"),
     )
     dialing_mode = forms.ChoiceField(label=_("Режим набора"), choices=DialingMode.choices)
     gateway = forms.ModelChoiceField(
