@@ -19,6 +19,7 @@ Conventions (the SLA engine relies on them):
 from __future__ import annotations
 
 import calendar as _calendar
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -30,6 +31,9 @@ from hotline.core.calendar.production import DayKind, ProductionCalendar
 SHORT_DAY_MINUTES = 60
 # A calendar that has had no working minute for this long is taken to have none at all (instead of looping).
 MAX_IDLE_DAYS = 3 * 366
+# Working time over more whole days than this is read from memoised running totals instead of walked day by day
+# (a backlog ticket's SLA clock, running for months, is asked for on every page that shows it).
+LONG_SPAN_DAYS = 7
 
 Span = tuple[datetime, datetime]
 
@@ -108,6 +112,9 @@ class WorkingCalendar:
         self._default_day = next((day for day in self.week if day), NO_HOURS)
         self._hours_cache: dict[date, DayHours] = {}
         self._spans_cache: dict[date, tuple[Span, ...]] = {}
+        # Working time from the first memoised day's midnight to each later (or earlier) day's; contiguous days.
+        self._running_totals: dict[date, timedelta] = {}
+        self._totals_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<WorkingCalendar {self.name or self.calendar_id or ''} {self.tz.key}>"
@@ -250,6 +257,15 @@ class WorkingCalendar:
         _require_aware(b, "b")
         if b < a:
             return -self.business_time_between(b, a)
+        first = a.astimezone(self.tz).date() + timedelta(days=1)
+        last = b.astimezone(self.tz).date()
+        if (last - first).days < LONG_SPAN_DAYS:
+            return self._walk_between(a, b)
+        # Working time is additive over a split at any instant: the part days, plus whole days from the totals.
+        inner = self._total_to(last) - self._total_to(first)
+        return self._walk_between(a, self._midnight(first)) + inner + self._walk_between(self._midnight(last), b)
+
+    def _walk_between(self, a: datetime, b: datetime) -> timedelta:
         total = timedelta(0)
         end = b.astimezone(UTC)
         for x, y in self._walk(a, until=b):
@@ -257,6 +273,37 @@ class WorkingCalendar:
                 break
             total += (y if y < end else end) - x
         return total
+
+    def _midnight(self, day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=self.tz).astimezone(UTC)
+
+    def _total_to(self, day: date) -> timedelta:
+        """Working time from the first memoised day's midnight to ``day``'s (negative before it)."""
+        totals = self._running_totals
+        found = totals.get(day)
+        if found is not None:
+            return found
+        one_day = timedelta(days=1)
+        with self._totals_lock:
+            if not totals:
+                totals[day] = timedelta(0)
+                return totals[day]
+            known_first, known_last = min(totals), max(totals)
+            if day > known_last:
+                cursor, total = known_last, totals[known_last]
+                while cursor < day:
+                    following = cursor + one_day
+                    total += self._walk_between(self._midnight(cursor), self._midnight(following))
+                    totals[following] = total
+                    cursor = following
+            else:
+                cursor, total = known_first, totals[known_first]
+                while cursor > day:
+                    previous = cursor - one_day
+                    total -= self._walk_between(self._midnight(previous), self._midnight(cursor))
+                    totals[previous] = total
+                    cursor = previous
+            return totals[day]
 
     def business_minutes_between(self, a: datetime, b: datetime) -> int:
         """Whole working minutes from ``a`` to ``b`` (truncated towards zero; negative when ``b`` < ``a``)."""

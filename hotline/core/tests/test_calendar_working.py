@@ -344,3 +344,30 @@ def test_agrees_with_counting_minute_by_minute(calendar: WorkingCalendar, start:
     """The brute-force oracle: on short windows, count the working minutes one by one."""
     counted = sum(calendar.is_working(start + timedelta(minutes=n)) for n in range(length))
     assert calendar.business_minutes_between(start, start + timedelta(minutes=length)) == counted
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    calendars(),
+    st.lists(st.tuples(instants, st.integers(0, 400 * 24 * 60)), min_size=1, max_size=4),
+)
+def test_long_spans_from_running_totals_equal_walking_every_day(
+    calendar: WorkingCalendar, windows: list[tuple[datetime, int]]
+) -> None:
+    """Months of an SLA clock come from memoised day totals; they must equal the day-by-day walk, whichever
+    window was asked first (the totals grow forwards and backwards from the first day asked)."""
+    for start, minutes in windows:
+        end = start + timedelta(minutes=minutes)
+        assert calendar.business_time_between(start, end) == calendar._walk_between(start, end)
+        assert calendar.business_time_between(end, start) == -calendar._walk_between(start, end)
+
+
+def test_a_year_of_backlog_is_measured_without_walking_it_again() -> None:
+    office = WorkingCalendar(week=FIVE_DAY_WEEK, production=PRODUCTION)
+    start = datetime(2025, 1, 9, 12, 0, tzinfo=MSK)
+    end = datetime(2025, 12, 30, 12, 0, tzinfo=MSK)
+    first = office.business_time_between(start, end)
+    assert first == office._walk_between(start, end)
+    office._spans_cache.clear()  # a second question over the same months reads the totals, not the days
+    assert office.business_time_between(start + timedelta(hours=1), end) == first - timedelta(hours=1)
+    assert len(office._spans_cache) < 20
