@@ -107,6 +107,20 @@ def test_visibility_by_role(world: dict[str, Ticket], line1: Queue, line2: Queue
     assert _visible(admin_user) == {t.pk for t in world.values()}
 
 
+def test_filtering_by_a_queue_shows_what_the_agent_may_see_of_it(
+    world: dict[str, Ticket], line1: Queue, line2: Queue
+) -> None:
+    operator = OperatorFactory.create()
+    QueueMembershipFactory.create(queue=line1, user=operator)
+    world["outsider_l2"].watchers.add(operator)
+
+    def listed(queue: Queue) -> set[int]:
+        return set(list_tickets(operator, queue_id=queue.pk).values_list("pk", flat=True))
+
+    assert listed(line1) == {world["alice_l1"].pk, world["bob_l1"].pk}  # my queue: all of it
+    assert listed(line2) == {world["outsider_l2"].pk}  # another queue: only what I watch there
+
+
 def test_customers_see_their_own_and_with_permission_their_organisations(world: dict[str, Ticket]) -> None:
     alice = world["alice_l1"].contact
     assert alice is not None
