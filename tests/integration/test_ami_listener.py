@@ -26,6 +26,7 @@ from hotline.telephony.ami_listener import AmiListener
 from hotline.telephony.choices import CallbackStatus, CallStatus, Outcome, SourceKind, TransferSource
 from hotline.telephony.models import Call, Callback, CallEvent, CallTransfer, PbxSource
 from hotline.telephony.tests.factories import PbxSourceFactory
+from hotline.telephony.tests.loopback import FakeAsterisk as LoopbackPbx
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RECORDED = Path(__file__).resolve().parents[2] / "hotline" / "telephony" / "tests" / "data" / "ami_recorded.txt"
@@ -62,19 +63,8 @@ class FakeAsterisk:
             with conn:
                 self._session(conn)
 
-    @staticmethod
-    def _read_message(conn: socket.socket, buffer: bytearray) -> dict[str, str] | None:
-        while b"\r\n\r\n" not in buffer:
-            try:
-                chunk = conn.recv(4096)
-            except TimeoutError:
-                return None
-            if not chunk:
-                raise ConnectionError
-            buffer.extend(chunk)
-        block, _sep, rest = bytes(buffer).partition(b"\r\n\r\n")
-        buffer[:] = rest
-        return dict(line.split(": ", 1) for line in block.decode().split("\r\n") if ": " in line)
+    # The same AMI framing as the telephony tests' loopback PBX.
+    _read_message = staticmethod(LoopbackPbx._read)
 
     def _session(self, conn: socket.socket) -> None:
         conn.settimeout(0.2)
