@@ -194,6 +194,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # One module per integration. Mail goes through MAILERS (Django 6.1): EMAIL_BACKEND & co. must not be set beside it.
 from hotline.settings.celery import *  # noqa: E402,F403
+from hotline.settings.celery import HOTLINE_EMBEDDED_JOBS  # noqa: E402  (used below)
 from hotline.settings.channels import *  # noqa: E402,F403
 from hotline.settings.intake import *  # noqa: E402,F403
 from hotline.settings.mail import *  # noqa: E402,F403
@@ -216,5 +217,10 @@ LOGGING: dict[str, Any] = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HOTLINE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # In embedded mode the periodic jobs run inside the web process every few seconds: a line per job run
+        # would drown its log. Failures still log (WARNING and up). A Celery worker keeps its own per-task lines.
+        **({"celery.app.trace": {"level": "WARNING"}} if HOTLINE_EMBEDDED_JOBS else {}),
+    },
 }

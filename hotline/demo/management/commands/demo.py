@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -17,7 +16,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # The demo's customers get hundreds of notifications while their stories are played: keep them in memory
         # (still logged as delivered on each ticket) rather than print them all or hand them to a real SMTP server.
-        logging.getLogger("celery.app.trace").setLevel(logging.WARNING)  # a line per in-process job is noise here
         memory = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend", "OPTIONS": {}}}
         with override_settings(MAILERS=memory):
             load_demo(say=self.stdout.write)
