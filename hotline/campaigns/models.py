@@ -272,6 +272,9 @@ class Lead(models.Model):
     debtor_key = models.CharField(max_length=100, db_index=True)
     data: models.JSONField[dict[str, Any]] = models.JSONField(_("данные из списка"), default=dict, blank=True)
     status = models.CharField(_("статус"), max_length=12, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    # The rule that stopped the lead (a ``Rule`` value), so that its cause going away can let it be called again;
+    # blank for a lead stopped by a person or with its contact erased.
+    stopped_for = models.CharField(max_length=24, blank=True)
     attempts = models.PositiveSmallIntegerField(_("попыток"), default=0)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_disposition = models.ForeignKey(

@@ -4,12 +4,19 @@ through telephony report to their attempts."""
 
 from __future__ import annotations
 
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from hotline.campaigns.choices import ADVERTISING_KINDS, DIALABLE_STATUSES, LeadStatus
+from hotline.campaigns.choices import ADVERTISING_KINDS, DIALABLE_STATUSES, CampaignStatus, LeadStatus, Rule
 from hotline.campaigns.models import Attempt, DebtorMessage, Lead
 from hotline.core.events import subscribe
-from hotline.customers.events import AdvertisingConsentWithdrawn, ConsentWithdrawn, ContactErased, ContactsMerged
+from hotline.customers.events import (
+    AdvertisingConsentRecorded,
+    AdvertisingConsentWithdrawn,
+    ConsentWithdrawn,
+    ContactErased,
+    ContactsMerged,
+)
 from hotline.telephony.events import OriginationUpdated
 
 
@@ -42,7 +49,23 @@ def stop_advertising(event: AdvertisingConsentWithdrawn) -> None:
     (a lead on an agent's screen is refused when they press «Позвонить»: the rules are checked again then)."""
     Lead.objects.filter(
         contact_id=event.contact_id, campaign__kind__in=list(ADVERTISING_KINDS), status__in=list(DIALABLE_STATUSES)
-    ).update(status=LeadStatus.STOPPED, updated_at=timezone.now())
+    ).update(status=LeadStatus.STOPPED, stopped_for=Rule.NO_AD_CONSENT, updated_at=timezone.now())
+
+
+def resume_advertising(event: AdvertisingConsentRecorded) -> None:
+    """Consent to advertising given (again): the contact's leads stopped only for the want of it may be called
+    in campaigns that are not over (every rule is checked again when a lead is picked)."""
+    Lead.objects.filter(
+        contact_id=event.contact_id,
+        status=LeadStatus.STOPPED,
+        stopped_for=Rule.NO_AD_CONSENT,
+        campaign__kind__in=list(ADVERTISING_KINDS),
+    ).exclude(campaign__status=CampaignStatus.FINISHED).update(
+        status=Case(When(attempts=0, then=Value(LeadStatus.NEW)), default=Value(LeadStatus.RETRY)),
+        stopped_for="",
+        hold_until=None,
+        updated_at=timezone.now(),
+    )
 
 
 def follow_origination(event: OriginationUpdated) -> None:
@@ -64,4 +87,5 @@ def register() -> None:
     subscribe(ContactErased, scrub_leads, mode="sync")
     subscribe(ConsentWithdrawn, stop_leads, mode="sync")
     subscribe(AdvertisingConsentWithdrawn, stop_advertising, mode="sync")
+    subscribe(AdvertisingConsentRecorded, resume_advertising, mode="sync")
     subscribe(OriginationUpdated, follow_origination, mode="sync")

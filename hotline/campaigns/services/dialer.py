@@ -203,7 +203,8 @@ def _park(lead: Lead, verdict: Verdict) -> None:
     if Rule.DNC_GLOBAL in rules or Rule.DNC_CAMPAIGN in rules:
         Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.DNC, updated_at=now)
     elif Rule.OPTED_OUT in rules or Rule.NO_AD_CONSENT in rules:
-        Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.STOPPED, updated_at=now)
+        cause = Rule.OPTED_OUT if Rule.OPTED_OUT in rules else Rule.NO_AD_CONSENT
+        Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.STOPPED, stopped_for=cause, updated_at=now)
     elif Rule.MAX_ATTEMPTS in rules:
         Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.EXHAUSTED, updated_at=now)
     else:

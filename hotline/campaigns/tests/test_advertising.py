@@ -143,3 +143,29 @@ def test_a_revocation_in_the_middle_of_the_campaign_stops_the_calls_at_once(
     assert refused.value.code == f"refused:{Rule.NO_AD_CONSENT}"
     assert "отозвал согласие на рекламу" in refused.value.message
     assert dialer.next_lead(actor=operator).lead is None
+
+
+def test_consent_given_later_lets_the_leads_stopped_for_its_want_be_called_again(
+    frozen: Traveller, operator: User, promo: Campaign
+) -> None:
+    call_list = CallListFactory.create(campaign=promo)
+    later = person("+74952222222")  # no consent yet
+    revoked = person("+74953333333", consent="granted")
+    waiting = make_lead(call_list, "+74952222222", contact=later)
+    queued = make_lead(call_list, "+74953333333", contact=revoked)
+    by_hand = make_lead(call_list, "+74954444444", contact=person("+74954444444"))
+    Lead.objects.filter(pk=by_hand.pk).update(status=LeadStatus.STOPPED)  # a supervisor stopped it: stays so
+
+    withdraw_advertising_consent(actor=operator, contact=revoked, source="письмо")
+    assert Lead.objects.get(pk=queued.pk).status == LeadStatus.STOPPED
+    dialer.join_campaign(actor=operator, campaign=promo)
+    assert dialer.next_lead(actor=operator).lead is None  # and `waiting` is stopped for the want of consent
+    assert Lead.objects.get(pk=waiting.pk).status == LeadStatus.STOPPED
+
+    record_advertising_consent(actor=operator, contact=later, source="анкета на портале")
+    record_advertising_consent(actor=operator, contact=revoked, source="передумал, звонок 02.03")
+
+    assert Lead.objects.get(pk=waiting.pk).status == LeadStatus.NEW
+    assert Lead.objects.get(pk=queued.pk).status == LeadStatus.NEW
+    assert Lead.objects.get(pk=by_hand.pk).status == LeadStatus.STOPPED
+    assert dialer.next_lead(actor=operator).lead in (waiting, queued)
