@@ -52,6 +52,18 @@ def _guard(actor: Any, contact: Contact) -> Contact:
     return contact
 
 
+def _keep(actor: Any, contact: Contact, kind: str, action: str, when: datetime, source: str) -> ConsentRecord:
+    """The evidence of one consent given or withdrawn: what, when, how, and who recorded it."""
+    return ConsentRecord.objects.create(
+        contact=contact,
+        kind=kind,
+        action=action,
+        at=when,
+        source=source,
+        recorded_by=actor if isinstance(actor, User) else None,
+    )
+
+
 @transaction.atomic
 def record_consent(*, actor: Any, contact: Contact, source: str, at: datetime | None = None) -> Contact:
     """Record that the contact consented (``source``: how — «устно по телефону», «форма на портале», a document №).
@@ -64,13 +76,7 @@ def record_consent(*, actor: Any, contact: Contact, source: str, at: datetime | 
     if not source:
         raise ValidationFailed(_("Укажите, как получено согласие"), field="source")
     when = _when(at)
-    ConsentRecord.objects.create(
-        contact=contact,
-        action=ConsentRecord.Action.GRANTED,
-        at=when,
-        source=source,
-        recorded_by=actor if isinstance(actor, User) else None,
-    )
+    _keep(actor, contact, ConsentRecord.Kind.PERSONAL_DATA, ConsentRecord.Action.GRANTED, when, source)
     contact.pd_consent_at = when
     contact.pd_consent_source = source
     contact.pd_consent_withdrawn_at = None
@@ -100,13 +106,7 @@ def withdraw_consent(*, actor: Any, contact: Contact, source: str = "", at: date
     when = _when(at)
     if contact.pd_consent_at is not None and when < contact.pd_consent_at:
         raise ValidationFailed(_("Отзыв не может быть раньше согласия"), field="at")
-    ConsentRecord.objects.create(
-        contact=contact,
-        action=ConsentRecord.Action.WITHDRAWN,
-        at=when,
-        source=source,
-        recorded_by=actor if isinstance(actor, User) else None,
-    )
+    _keep(actor, contact, ConsentRecord.Kind.PERSONAL_DATA, ConsentRecord.Action.WITHDRAWN, when, source)
     contact.pd_consent_withdrawn_at = when
     contact.save(update_fields=["pd_consent_withdrawn_at", "updated_at"])
     audit.record(
@@ -133,14 +133,7 @@ def record_advertising_consent(*, actor: Any, contact: Contact, source: str, at:
     if not source:
         raise ValidationFailed(_("Укажите, как получено согласие на рекламу"), field="source")
     when = _when(at)
-    ConsentRecord.objects.create(
-        contact=contact,
-        kind=ConsentRecord.Kind.ADVERTISING,
-        action=ConsentRecord.Action.GRANTED,
-        at=when,
-        source=source,
-        recorded_by=actor if isinstance(actor, User) else None,
-    )
+    _keep(actor, contact, ConsentRecord.Kind.ADVERTISING, ConsentRecord.Action.GRANTED, when, source)
     audit.record(
         actor=actor,
         action=AuditLog.Action.UPDATE,
@@ -169,14 +162,7 @@ def withdraw_advertising_consent(
     when = _when(at)
     if when < current.at:
         raise ValidationFailed(_("Отзыв не может быть раньше согласия"), field="at")
-    ConsentRecord.objects.create(
-        contact=contact,
-        kind=ConsentRecord.Kind.ADVERTISING,
-        action=ConsentRecord.Action.WITHDRAWN,
-        at=when,
-        source=source,
-        recorded_by=actor if isinstance(actor, User) else None,
-    )
+    _keep(actor, contact, ConsentRecord.Kind.ADVERTISING, ConsentRecord.Action.WITHDRAWN, when, source)
     audit.record(
         actor=actor,
         action=AuditLog.Action.UPDATE,
