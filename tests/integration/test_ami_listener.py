@@ -26,14 +26,14 @@ from hotline.telephony.ami_listener import AmiListener
 from hotline.telephony.choices import CallbackStatus, CallStatus, Outcome, SourceKind, TransferSource
 from hotline.telephony.models import Call, Callback, CallEvent, CallTransfer, PbxSource
 from hotline.telephony.tests.factories import PbxSourceFactory
-from hotline.telephony.tests.loopback import FakeAsterisk as LoopbackPbx
+from hotline.telephony.tests.loopback import LoopbackTcpServer, read_ami
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RECORDED = Path(__file__).resolve().parents[2] / "hotline" / "telephony" / "tests" / "data" / "ami_recorded.txt"
 DEADLINE = 25.0
 
 
-class FakeAsterisk:
+class FakeAsterisk(LoopbackTcpServer):
     """A loopback AMI server: banner, Login (checked), then the recorded stream session by session."""
 
     def __init__(self, *, username: str, secret: str, sessions: list[list[bytes]]) -> None:
@@ -42,29 +42,11 @@ class FakeAsterisk:
         self.logins: list[bool] = []
         self.pings = 0
         self.done = threading.Event()
-        self.stopping = threading.Event()
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.server.settimeout(0.2)
-        self.port = self.server.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__()
 
-    def close(self) -> None:
-        self.stopping.set()
-        self.thread.join(5)
-        self.server.close()
-
-    def _serve(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                conn, _addr = self.server.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                self._session(conn)
-
-    # The same AMI framing as the telephony tests' loopback PBX.
-    _read_message = staticmethod(LoopbackPbx._read)
+    def _accepted(self, conn: socket.socket) -> None:
+        with conn:
+            self._session(conn)
 
     def _session(self, conn: socket.socket) -> None:
         conn.settimeout(0.2)
@@ -73,7 +55,7 @@ class FakeAsterisk:
         login = None
         deadline = time.monotonic() + 5
         while login is None and time.monotonic() < deadline:
-            login = self._read_message(conn, buffer)
+            login = read_ami(conn, buffer)
         if login is None:
             return
         ok = login.get("Username") == self.username and login.get("Secret") == self.secret
@@ -98,7 +80,7 @@ class FakeAsterisk:
     def _idle(self, conn: socket.socket, buffer: bytearray) -> None:
         while not self.stopping.is_set():
             try:
-                message = self._read_message(conn, buffer)
+                message = read_ami(conn, buffer)
             except ConnectionError:
                 return
             if message and message.get("Action") == "Ping":

@@ -29,17 +29,30 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 
 # --- Asterisk ----------------------------------------------------------------------------------------------------
-class FakeAsterisk:
-    def __init__(self, *, username: str, secret: str, script: dict[str, str] | None = None) -> None:
-        self.username, self.secret = username, secret
-        self.script = dict(script or {})
-        self.originates: list[dict[str, str]] = []
-        self.logins: list[tuple[bool, str]] = []
-        self.listeners: list[socket.socket] = []
-        self.lock = threading.Lock()
+def read_ami(conn: socket.socket, buffer: bytearray) -> dict[str, str] | None:
+    """The next AMI message from ``conn`` (None when nothing came within its timeout); raises ConnectionError."""
+    while b"\r\n\r\n" not in buffer:
+        try:
+            chunk = conn.recv(4096)
+        except TimeoutError:
+            return None
+        if not chunk:
+            raise ConnectionError
+        buffer.extend(chunk)
+    block, _sep, rest = bytes(buffer).partition(b"\r\n\r\n")
+    buffer[:] = rest
+    return dict(line.split(": ", 1) for line in block.decode().split("\r\n") if ": " in line)
+
+
+class LoopbackTcpServer:
+    """A TCP server on a free port of 127.0.0.1, accepting in a thread of its own until ``close``.
+
+    Subclasses set their own state before calling ``__init__`` (the thread starts there) and handle each
+    connection in ``_accepted``.
+    """
+
+    def __init__(self) -> None:
         self.stopping = threading.Event()
-        self.sequence = 1000
-        self.channels = 0
         self.server = socket.create_server(("127.0.0.1", 0))
         self.server.settimeout(0.2)
         self.port = self.server.getsockname()[1]
@@ -51,31 +64,36 @@ class FakeAsterisk:
         self.thread.join(5)
         self.server.close()
 
-    def listening(self) -> bool:
-        with self.lock:
-            return bool(self.listeners)
-
     def _serve(self) -> None:
         while not self.stopping.is_set():
             try:
                 conn, _addr = self.server.accept()
             except TimeoutError:
                 continue
-            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+            self._accepted(conn)
 
-    @staticmethod
-    def _read(conn: socket.socket, buffer: bytearray) -> dict[str, str] | None:
-        while b"\r\n\r\n" not in buffer:
-            try:
-                chunk = conn.recv(4096)
-            except TimeoutError:
-                return None
-            if not chunk:
-                raise ConnectionError
-            buffer.extend(chunk)
-        block, _sep, rest = bytes(buffer).partition(b"\r\n\r\n")
-        buffer[:] = rest
-        return dict(line.split(": ", 1) for line in block.decode().split("\r\n") if ": " in line)
+    def _accepted(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+
+class FakeAsterisk(LoopbackTcpServer):
+    def __init__(self, *, username: str, secret: str, script: dict[str, str] | None = None) -> None:
+        self.username, self.secret = username, secret
+        self.script = dict(script or {})
+        self.originates: list[dict[str, str]] = []
+        self.logins: list[tuple[bool, str]] = []
+        self.listeners: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.sequence = 1000
+        self.channels = 0
+        super().__init__()
+
+    def listening(self) -> bool:
+        with self.lock:
+            return bool(self.listeners)
+
+    def _accepted(self, conn: socket.socket) -> None:
+        threading.Thread(target=self._session, args=(conn,), daemon=True).start()
 
     def _send(self, conn: socket.socket, headers: dict[str, str]) -> None:
         data = "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
@@ -92,7 +110,7 @@ class FakeAsterisk:
         buffer = bytearray()
         try:
             while not self.stopping.is_set():
-                message = self._read(conn, buffer)
+                message = read_ami(conn, buffer)
                 if message is None:
                     continue
                 action = message.get("Action", "")
