@@ -17,4 +17,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 HOTLINE_OUTBOX_INLINE = False
 if not _test_db:
-    DATABASES["default"]["OPTIONS"].pop("init_command", None)
+    # A file, not SQLite's shared-cache memory database: the browser tests' server threads write beside the
+    # test's own connection, and shared cache answers a concurrent writer "table is locked" at once instead of
+    # waiting out the busy timeout, which failed requests at random. WAL and the timeout work as in production;
+    # durability does not matter for a throwaway database.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["HOTLINE_DATA_DIR"], "test.sqlite3")}
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"

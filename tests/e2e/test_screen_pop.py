@@ -139,6 +139,7 @@ def test_a_webhook_event_pops_the_caller_card_on_the_right_agent_s_screen(
     card.get_by_label("Кому").select_option(label="Павел Петров · доб. 102")
     card.get_by_label("Причина перевода").fill("Вопрос по перерасчёту — это к Павлу")
     card.get_by_role("button", name="Перевести", exact=True).click()
+    expect(olga_page.locator("#toasts")).to_contain_text("Звонок переведён, причина записана")
     expect(pavel_page).to_have_url(re.compile(rf"/desk/t/{ticket.number}/\?call={call.pk}"), timeout=5000)
     expect(pavel_page.get_by_role("heading", name=re.compile("Нет горячей воды"))).to_be_visible()
     expect(pavel_page.locator("#ticket-calls")).to_contain_text("Вопрос по перерасчёту — это к Павлу")

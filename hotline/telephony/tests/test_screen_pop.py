@@ -154,6 +154,8 @@ def test_a_transfer_is_recorded_on_the_ticket_and_pops_the_receiving_agent_with_
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
+    # The page's toast reads this header with JSON.parse: it must arrive as JSON, not MIME-encoded words.
+    assert json.loads(response.headers["HX-Trigger"])["toast"]["text"] == "Звонок переведён, причина записана"
     transfer = CallTransfer.objects.get()
     assert (transfer.to_agent, transfer.reason, transfer.ticket_id) == (
         operator2,

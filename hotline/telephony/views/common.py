@@ -48,7 +48,9 @@ def is_htmx(request: HttpRequest) -> bool:
 
 def toast(response: HttpResponse, text: str, kind: str = "success", **more: Any) -> HttpResponse:
     """Ask the page for a toast (and any other client event) through HX-Trigger."""
-    response["HX-Trigger"] = json.dumps({"toast": {"text": str(text), "kind": kind}, **more}, ensure_ascii=False)
+    # ASCII JSON (\u escapes): a header is Latin-1, and Django would MIME-encode Cyrillic text into
+    # "=?utf-8?b?…?=", which htmx cannot parse, so the toast silently never showed.
+    response["HX-Trigger"] = json.dumps({"toast": {"text": str(text), "kind": kind}, **more})
     return response
 
 

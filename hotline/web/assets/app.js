@@ -237,6 +237,8 @@ const live = {
   retry: 1000,
   connect() {
     if (!document.body.dataset.liveUrl) return;
+    // One socket a tab: the phone bar's script may connect before the page's own topics are collected.
+    if (this.socket && this.socket.readyState <= WebSocket.OPEN) return;
     const proto = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${proto}://${location.host}${document.body.dataset.liveUrl}`);
     this.socket = socket;
@@ -275,7 +277,8 @@ const live = {
 window.hotlineLive = live;
 
 function initLive() {
-  $$("[data-live-topic]").forEach((el) => live.topics.add(el.dataset.liveTopic));
+  // subscribe(), not a bare add: the socket may already be open (the phone bar connects first).
+  $$("[data-live-topic]").forEach((el) => live.subscribe(el.dataset.liveTopic));
   if (live.topics.size) live.connect();
 }
 
