@@ -53,6 +53,15 @@ class SearchDocument(models.Model):
     body_stems = models.TextField(blank=True, editable=False)
     internal_stems = models.TextField(blank=True, editable=False)
     indexed_at = models.DateTimeField(default=timezone.now)
+    # Joins without a column or constraint: the search reads a hit's ticket or article in its own ranked
+    # query instead of a second one. Meaningful only for documents of that kind (``object_id`` of an article
+    # document is no ticket's id), so a query joins the one its ``kind`` filter names.
+    ticket = models.ForeignObject(
+        "desk.Ticket", models.DO_NOTHING, from_fields=["object_id"], to_fields=["id"], related_name="+", null=True
+    )
+    article = models.ForeignObject(
+        "knowledge.Article", models.DO_NOTHING, from_fields=["object_id"], to_fields=["id"], related_name="+", null=True
+    )
 
     class Meta:
         verbose_name = _("поисковый документ")

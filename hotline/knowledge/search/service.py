@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 
@@ -121,14 +122,22 @@ def _match(groups: Alternatives, *, title_only: bool, staff: bool, any_word: boo
 
 
 def _ranked(
-    base: QuerySet[SearchDocument], groups: Alternatives, *, staff: bool, limit: int, any_word: bool = False
+    base: QuerySet[SearchDocument],
+    groups: Alternatives,
+    *,
+    staff: bool,
+    limit: int,
+    any_word: bool = False,
+    object_fields: Sequence[str] = (),
 ) -> tuple[list[Any], bool]:
-    """Title matches newest first, then the other matches newest first; and whether there are more."""
+    """Title matches newest first, then the other matches newest first; and whether there are more.
+
+    ``object_fields`` are read from the joined object in the same query (see ``OBJECT_COLUMNS``)."""
     # Snippets are cut from the start of long texts: a mail thread's 100 000 characters stay in the database.
     base = base.annotate(
         body_head=Substr("body", 1, SNIPPET_SOURCE), internal_head=Substr("internal", 1, SNIPPET_SOURCE)
     )
-    fields = ("id", "object_id", "title", "body_head", "internal_head", "sort_at")
+    fields = ("id", "object_id", "title", "body_head", "internal_head", "sort_at", *object_fields)
     order = ("-sort_at", "-id")
     title_match = _match(groups, title_only=True, staff=staff, any_word=any_word)
     first = list(base.filter(title_match).order_by(*order).values(*fields)[: limit + 1])
@@ -264,22 +273,65 @@ def _hits(kind: str, rows: Iterable[dict[str, Any]], terms: list[text.Term], *, 
     return hits
 
 
-def _attach_objects(kind: str, hits: list[Hit]) -> list[Hit]:
-    """Each hit with its object for display; a hit whose object vanished meanwhile is dropped."""
+# What a ticket or article hit shows of its object, read through the document's join in the ranked query
+# itself; other fields load on access, as with ``only()``.
+OBJECT_COLUMNS = {
+    "tickets": ("ticket", Ticket, ("id", "subject", "status", "created_at", "queue_id", "contact_id")),
+    "articles": (
+        "article",
+        Article,
+        ("id", "category_id", "title", "visibility", "status", "language", "translation_group", "published_at"),
+    ),
+}
+_CONTACT_COLUMNS = ("id", "full_name")
+
+
+def _object_fields(kind: str) -> tuple[str, ...]:
+    if kind not in OBJECT_COLUMNS:
+        return ()
+    relation, _model, columns = OBJECT_COLUMNS[kind]
+    fields = tuple(f"{relation}__{c}" for c in columns)
+    if kind == "tickets":
+        fields += tuple(f"ticket__contact__{c}" for c in _CONTACT_COLUMNS)
+    return fields
+
+
+def _existing_objects(kind: str, base: QuerySet[SearchDocument]) -> QuerySet[SearchDocument]:
+    """Only documents whose object still exists (an inner join), so a vanished one never takes a place."""
+    if kind not in OBJECT_COLUMNS:
+        return base
+    return base.filter(**{f"{OBJECT_COLUMNS[kind][0]}__isnull": False})
+
+
+@functools.cache
+def _in_model_order(model: type[Model], columns: tuple[str, ...]) -> list[str]:
+    # Model.from_db takes the values in the order of the model's own fields.
+    return [f.attname for f in model._meta.concrete_fields if f.attname in columns]
+
+
+def _loaded(model: type[Model], row: dict[str, Any], prefix: str, columns: tuple[str, ...]) -> Any:
+    names = _in_model_order(model, columns)
+    return model.from_db(SearchDocument.objects.db, names, [row[prefix + name] for name in names])
+
+
+def _object_from_row(kind: str, row: dict[str, Any]) -> Any:
+    relation, model, columns = OBJECT_COLUMNS[kind]
+    obj = _loaded(model, row, f"{relation}__", columns)
+    if kind == "tickets" and row["ticket__contact_id"] is not None:
+        obj.contact = _loaded(Contact, row, "ticket__contact__", _CONTACT_COLUMNS)
+    return obj
+
+
+def _attach_objects(kind: str, hits: list[Hit], rows: Sequence[dict[str, Any]]) -> list[Hit]:
+    """Each hit with its object for display; a contact that vanished meanwhile is dropped."""
+    if kind in OBJECT_COLUMNS:
+        for hit, row in zip(hits, rows, strict=True):
+            hit.obj = _object_from_row(kind, row)
+        return hits
     ids = [h.object_id for h in hits]
     if not ids:
         return hits
-    objects: dict[int, Any]
-    if kind == "tickets":
-        objects = (
-            Ticket.objects.select_related("contact")
-            .only("id", "subject", "status", "created_at", "queue_id", "contact__id", "contact__full_name")
-            .in_bulk(ids)
-        )
-    elif kind == "contacts":
-        objects = Contact.objects.select_related("organisation").prefetch_related("phones", "emails").in_bulk(ids)
-    else:
-        objects = Article.objects.defer("body_html", "body_text").in_bulk(ids)
+    objects = Contact.objects.select_related("organisation").prefetch_related("phones", "emails").in_bulk(ids)
     for hit in hits:
         hit.obj = objects.get(hit.object_id)
     return [h for h in hits if h.obj is not None]
@@ -361,13 +413,18 @@ def search(
         for kind in wanted:
             if kind == "contacts" and contact_point:
                 continue
-            base = _documents(actor, kind, open_tickets_only=open_tickets_only, language=language)
+            base = _existing_objects(
+                kind, _documents(actor, kind, open_tickets_only=open_tickets_only, language=language)
+            )
+            fields = _object_fields(kind)
             if any_word:
-                rows, _more = _ranked(base, groups, staff=staff, limit=limit * ANY_WORD_POOL, any_word=True)
+                pool = limit * ANY_WORD_POOL
+                rows, _more = _ranked(base, groups, staff=staff, limit=pool, any_word=True, object_fields=fields)
                 rows, more = _best_covered(rows, groups, limit)
             else:
-                rows, more = _ranked(base, groups, staff=staff, limit=limit)
-            results[kind] = KindResults(hits=_attach_objects(kind, _hits(kind, rows, flat, staff=staff)), has_more=more)
+                rows, more = _ranked(base, groups, staff=staff, limit=limit, object_fields=fields)
+            hits = _attach_objects(kind, _hits(kind, rows, flat, staff=staff), rows)
+            results[kind] = KindResults(hits=hits, has_more=more)
 
     if terms:
         run(_groups(terms, {}))

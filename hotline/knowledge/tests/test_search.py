@@ -97,6 +97,26 @@ def test_limit_and_has_more(operator, line1):
     assert not everything.has_more
 
 
+def test_a_document_whose_object_is_gone_neither_shows_nor_takes_a_place(operator, line1, section, contact):
+    kept = [open_ticket(operator, f"Счётчик {n}", contact=contact, days_ago=n) for n in range(3)]
+    gone = open_ticket(operator, "Счётчик удалённый")  # the newest: it would rank first
+    article = publish(section, "Счётчики: поверка", "текст")
+    orphan = publish(section, "Счётчики: черновик", "текст")
+    # Rows removed behind the index's back (a bulk delete, a restore from backup): the documents stay.
+    Ticket.objects.filter(pk=gone.pk).delete()
+    type(orphan).objects.filter(pk=orphan.pk).delete()
+    assert SearchDocument.objects.filter(object_id__in=[gone.pk, orphan.pk]).count() >= 2
+
+    found = search(operator, "счётчик", kinds=["tickets", "articles"], limit=2)
+    assert ids(found["tickets"]) == [kept[0].pk, kept[1].pk]
+    assert found["tickets"].has_more is True
+    assert ids(found["articles"]) == [article.pk]
+    # Each hit carries what the screens show, read in the search's own queries.
+    hit = found["tickets"].hits[0]
+    assert (hit.obj.number, hit.obj.status, hit.obj.contact.full_name) == (kept[0].number, "new", contact.full_name)
+    assert found["articles"].hits[0].obj.visibility == article.visibility
+
+
 def test_snippets_highlight_the_word_forms_and_escape_html(operator, line1):
     ticket = open_ticket(operator, "Вопрос", "Начало. " + "слово " * 60 + "<b>Счётчика</b> не видно & всё")
     hit = search(operator, "счётчик", kinds=["tickets"])["tickets"].hits[0]
