@@ -2,28 +2,43 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from hotline.core import roles
+from hotline.desk.choices import Status
 from hotline.knowledge.models import Article
 from hotline.knowledge.search.service import Hit
 
+# A key no route holds: reverse() once with it, then each hit only fills in its own (a page of hits would
+# otherwise resolve the same route tens of times per request).
+_SLOT = "987654321"
+_STATUS_LABELS = dict(Status.choices)
+
+
+@functools.cache
+def _route(name: str, script_prefix: str) -> tuple[str, str]:
+    before, after = reverse(name, args=[_SLOT]).split(_SLOT)
+    return before, after
+
+
+def _url(name: str, key: object) -> str:
+    before, after = _route(name, get_script_prefix())
+    return f"{before}{key}{after}"
+
 
 def article_url(actor: Any, article: Article) -> str:
-    if roles.is_agent(actor):
-        return reverse("knowledge:article", args=[article.pk])
-    return reverse("kb:article", args=[article.pk])
+    return _url("knowledge:article" if roles.is_agent(actor) else "kb:article", article.pk)
 
 
 def hit_url(actor: Any, hit: Hit) -> str:
     staff = roles.is_agent(actor)
     if hit.kind == "tickets":
-        number = hit.obj.number
-        return reverse("desk:ticket", args=[number]) if staff else reverse("portal:detail", args=[number])
+        return _url("desk:ticket" if staff else "portal:detail", hit.obj.number)
     if hit.kind == "contacts":
-        return reverse("customers:contact", args=[hit.object_id])
+        return _url("customers:contact", hit.object_id)
     return article_url(actor, hit.obj)
 
 
@@ -36,7 +51,8 @@ def ticket_hit(actor: Any, hit: Hit) -> dict[str, Any]:
         "title_html": hit.title_html,
         "snippet": hit.snippet,
         "status": ticket.status,
-        "status_label": str(ticket.get_status_display()),
+        # Not get_status_display(): Django rebuilds the choices on each call and translates every label.
+        "status_label": str(_STATUS_LABELS.get(ticket.status, ticket.status)),
         "created_at": ticket.created_at,
         "in_title": hit.in_title,
         "url": hit_url(actor, hit),

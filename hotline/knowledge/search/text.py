@@ -117,6 +117,14 @@ def parse_query(text: str, *, prefix_last: bool = False) -> list[Term]:
     return terms[:MAX_QUERY_TERMS]
 
 
+def _window_end(text: str, start: int, width: int) -> int:
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start + width // 2 else end
+    return end
+
+
 def highlight(text: str, terms: list[Term], *, width: int = 180) -> str:
     """An HTML-safe snippet of ``text`` around the first matching word, matches wrapped in <mark>.
 
@@ -127,24 +135,22 @@ def highlight(text: str, terms: list[Term], *, width: int = 180) -> str:
     if not text:
         return ""
     spans: list[tuple[int, int]] = []
+    start, end = 0, _window_end(text, 0, width)
     for match in _WORD.finditer(text):
+        if spans and match.start() >= end:
+            break  # the window is full: the rest of a long body is never shown, so it is not stemmed
         word = match.group(0).lower()
         word_stem = stem(word) or fold(word)
         if any(term.matches(word_stem) for term in terms):
+            if not spans:
+                first = match.start()
+                start = max(0, first - width // 3)
+                if start > 0:
+                    # Start at a word boundary, not in the middle of one.
+                    space = text.find(" ", start)
+                    start = space + 1 if 0 <= space < first else start
+                end = _window_end(text, start, width)
             spans.append(match.span())
-    if spans:
-        first = spans[0][0]
-        start = max(0, first - width // 3)
-        if start > 0:
-            # Start at a word boundary, not in the middle of one.
-            space = text.find(" ", start)
-            start = space + 1 if 0 <= space < first else start
-    else:
-        start = 0
-    end = min(len(text), start + width)
-    if end < len(text):
-        space = text.rfind(" ", start, end)
-        end = space if space > start + width // 2 else end
     pieces: list[str] = ["…" if start > 0 else ""]
     cursor = start
     for span_start, span_end in spans:

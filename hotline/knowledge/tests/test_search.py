@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from hotline.customers.services import contact_points, privacy
 from hotline.customers.services import contacts as contact_services
@@ -83,6 +86,22 @@ def test_title_matches_rank_above_body_matches_then_newest_first(operator, line1
     found = search(operator, "счётчик", kinds=["tickets"])
     assert ids(found["tickets"]) == [new_title.pk, old_title.pk, new_body.pk, old_body.pk]
     assert [h.in_title for h in found["tickets"].hits] == [True, True, False, False]
+
+
+def test_articles_rank_title_matches_first_then_newest_in_one_pass(operator, section):
+    def published(days_ago: int, title: str, body: str = "") -> int:
+        with time_machine.travel(timezone.now() - datetime.timedelta(days=days_ago), tick=False):
+            return publish(section, title, body).pk
+
+    old_title = published(30, "Счётчик не крутится")
+    new_body = published(1, "Вопрос", "сломался счётчик")
+    new_title = published(2, "Замена счётчика")
+    old_body = published(40, "Другое", "и ещё счётчики")
+    found = search(operator, "счётчик", kinds=["articles"])["articles"]
+    assert ids(found) == [new_title, old_title, new_body, old_body]
+    assert [h.in_title for h in found.hits] == [True, True, False, False]
+    first = search(operator, "счётчик", kinds=["articles"], limit=3)["articles"]
+    assert (ids(first), first.has_more) == ([new_title, old_title, new_body], True)
 
 
 def test_limit_and_has_more(operator, line1):
