@@ -23,6 +23,7 @@ urlpatterns = [
     path("tickets/filters/<int:filter_id>/delete/", queue.delete_filter, name="delete_filter"),
     path("files/<int:attachment_id>/", ticket.attachment, name="attachment"),
     path("t/<str:ref>/", ticket.ticket_detail, name="ticket"),
+    path("t/<str:ref>/dialogs/", ticket.dialogs, name="ticket_dialogs"),
     path("t/<str:ref>/timeline/", ticket.timeline, name="timeline"),
     path("t/<str:ref>/reply/", ticket.reply, name="reply"),
     path("t/<str:ref>/note/", ticket.note, name="note"),

@@ -88,6 +88,35 @@ def test_escalation_needs_a_reason(agent: Client, ticket: Ticket, line2: Queue) 
     assert ticket.queue_id == line2.pk
 
 
+def test_the_ticket_page_loads_its_dialogs_on_first_use(
+    agent: Client, ticket: Ticket, line2: Queue, department: Queue
+) -> None:
+    page = agent.get(f"/desk/t/{ticket.number}/").content.decode()
+    assert f'data-dialogs-src="/desk/t/{ticket.number}/dialogs/"' in page
+    assert 'data-open-dialog="escalate-dialog"' in page
+    assert 'id="escalate-dialog"' not in page  # not rendered with the page…
+    dialogs = agent.get(f"/desk/t/{ticket.number}/dialogs/")
+    assert dialogs.status_code == 200
+    body = dialogs.content.decode()
+    for name in ("escalate", "transfer", "resolve", "priority", "merge", "link", "split", "status"):
+        assert f'id="{name}-dialog"' in body, name  # …but on request, each with its form
+    assert f'action="/desk/t/{ticket.number}/escalate/"' in body
+    assert department.name in body  # the transfer form offers the departments
+
+
+def test_dialogs_are_for_who_may_change_the_ticket(
+    client: Client, ticket: Ticket, customer: User, specialist: User
+) -> None:
+    url = f"/desk/t/{ticket.number}/dialogs/"
+    client.force_login(customer)
+    assert client.get(url).status_code == 403
+    client.force_login(specialist)  # another line: does not even see the ticket
+    assert client.get(url).status_code == 404
+    ticket.watchers.add(specialist)  # a watcher reads the ticket but does not change it
+    assert client.get(f"/desk/t/{ticket.number}/").status_code == 200
+    assert client.get(url).status_code == 403
+
+
 def test_transfer_to_a_department(agent: Client, ticket: Ticket, department: Queue) -> None:
     agent.post(f"/desk/t/{ticket.number}/transfer/", {"to_queue": department.pk, "reason": "Вопрос по оплате"})
     ticket.refresh_from_db()

@@ -51,15 +51,32 @@ document.addEventListener("htmx:sendError", () => toast(t("msgOffline", "No conn
 document.body.addEventListener("toast", (e) => toast(e.detail.text ?? e.detail.value, e.detail.kind ?? "success"));
 
 /* ---------- dialogs ---------- */
+function openDialog(id) {
+  const dlg = document.getElementById(id);
+  if (!dlg) return false;
+  dlg.showModal();
+  dlg.querySelector("[autofocus], textarea, input:not([type=hidden]), select")?.focus();
+  return true;
+}
 document.addEventListener("click", (e) => {
   const opener = e.target.closest("[data-open-dialog]");
   if (opener) {
-    const dlg = document.getElementById(opener.dataset.openDialog);
-    if (dlg) {
+    const id = opener.dataset.openDialog;
+    if (openDialog(id)) {
       e.preventDefault();
-      dlg.showModal();
-      const first = dlg.querySelector("[autofocus], textarea, input:not([type=hidden]), select");
-      first?.focus();
+      return;
+    }
+    // A page's dialogs may load on first use (data-dialogs-src): fetch them once, then open this one.
+    const box = $("[data-dialogs-src]:not([data-loaded])");
+    if (box && window.htmx) {
+      e.preventDefault();
+      box.dataset.loaded = "loading";
+      window.htmx
+        .ajax("GET", box.dataset.dialogsSrc, { target: box, swap: "innerHTML" })
+        .then(() => {
+          if (openDialog(id)) box.dataset.loaded = "yes";
+          else delete box.dataset.loaded; // failed (the error toast said so): the next click tries again
+        });
     }
     return;
   }
