@@ -247,6 +247,7 @@ document.addEventListener("change", (e) => {
 /* ---------- live updates over one WebSocket ---------- */
 // The server pushes {"type": "event", "topic": "queues"}; the page re-fetches what listens for it
 // (hx-trigger="live:queues from:body"). Presence messages drive the collision warning.
+const livePushes = {}; // topic prefix -> pushes received (see the catch-up after a block's own refresh)
 const live = {
   socket: null,
   topics: new Set(),
@@ -273,7 +274,9 @@ const live = {
         return;
       }
       if (data.type === "event") {
-        document.body.dispatchEvent(new CustomEvent(`live:${data.topic.split(":")[0]}`, { detail: data }));
+        const prefix = data.topic.split(":")[0];
+        livePushes[prefix] = (livePushes[prefix] || 0) + 1;
+        document.body.dispatchEvent(new CustomEvent(`live:${prefix}`, { detail: data }));
       }
       this.handlers.forEach((h) => h(data));
     });
@@ -292,6 +295,30 @@ const live = {
   },
 };
 window.hotlineLive = live;
+
+// A live block that replaces itself (hx-swap="outerHTML") would lose a push that arrives while its own
+// refresh is in flight: htmx queues the new request on the element being replaced, then drops it. So count
+// the pushes per topic (livePushes, counted by the socket above), and when a block comes back older than the
+// last push, fetch it once more.
+const liveTopicOf = (el) => /(?:^|[\s,])live:([a-z_-]+)/.exec(el?.getAttribute?.("hx-trigger") || "")?.[1];
+document.addEventListener("htmx:beforeRequest", (e) => {
+  const topic = liveTopicOf(e.detail.elt);
+  // Kept on the request itself: by the time it settles, htmx may report the new element as its source.
+  if (topic && e.detail.xhr) e.detail.xhr.livePushesSeen = { topic, seen: livePushes[topic] || 0 };
+});
+document.addEventListener("htmx:afterSettle", (e) => {
+  const asked = e.detail.xhr?.livePushesSeen;
+  const fresh = e.target;
+  if (!asked || !fresh.isConnected || liveTopicOf(fresh) !== asked.topic) return;
+  delete e.detail.xhr.livePushesSeen;
+  if ((livePushes[asked.topic] || 0) <= asked.seen) return;
+  window.htmx.ajax("GET", fresh.getAttribute("hx-get"), {
+    source: fresh,
+    target: fresh,
+    swap: fresh.getAttribute("hx-swap") || "innerHTML",
+    select: fresh.getAttribute("hx-select") || undefined,
+  });
+});
 
 function initLive() {
   // subscribe(), not a bare add: the socket may already be open (the phone bar connects first).
