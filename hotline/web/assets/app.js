@@ -304,13 +304,14 @@ const liveTopicOf = (el) => /(?:^|[\s,])live:([a-z_-]+)/.exec(el?.getAttribute?.
 document.addEventListener("htmx:beforeRequest", (e) => {
   const topic = liveTopicOf(e.detail.elt);
   // Kept on the request itself: by the time it settles, htmx may report the new element as its source.
-  if (topic && e.detail.xhr) e.detail.xhr.livePushesSeen = { topic, seen: livePushes[topic] || 0 };
+  if (topic && e.detail.xhr) e.detail.xhr.livePushesSeen = { topic, seen: livePushes[topic] || 0, elt: e.detail.elt };
 });
 document.addEventListener("htmx:afterSettle", (e) => {
   const asked = e.detail.xhr?.livePushesSeen;
   const fresh = e.target;
   if (!asked || !fresh.isConnected || liveTopicOf(fresh) !== asked.topic) return;
   delete e.detail.xhr.livePushesSeen;
+  if (fresh === asked.elt) return; // not replaced: htmx runs the queued refresh itself
   if ((livePushes[asked.topic] || 0) <= asked.seen) return;
   window.htmx.ajax("GET", fresh.getAttribute("hx-get"), {
     source: fresh,
