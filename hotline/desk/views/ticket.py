@@ -145,7 +145,6 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **bound: Any) -> dict[s
         "is_open": ticket.status in OPEN,
         "reply_form": ReplyForm(),
         "note_form": NoteForm(),
-        "status_form": StatusForm(initial={"status": ticket.status}),
         "category_form": CategoryForm(initial={"category": ticket.category_id}),
         "assign_form": AssignForm(agents=agents, initial={"assignee": ticket.assignee_id}),
         "cf_fields": fields.field_rows(ticket.category, ticket.custom_fields),
