@@ -18,7 +18,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 from redis.exceptions import RedisError
 
@@ -51,6 +51,10 @@ def may_listen(user: Any, topic: str) -> bool:
 def send_now(topic: str, payload: dict[str, Any] | None = None) -> None:
     layer = get_channel_layer()
     if layer is None:
+        return
+    if isinstance(layer, InMemoryChannelLayer) and not layer.groups.get(group_name(topic)):
+        # The in-memory layer reaches this process only: with nobody here listening (a command, a worker, a
+        # page nobody has open) the push has no one to go to, so skip the event-loop round trip it costs.
         return
     message = {"type": "live.event", "topic": topic, **(payload or {})}
     try:

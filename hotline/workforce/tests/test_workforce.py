@@ -278,9 +278,21 @@ def test_round_robin_picks_only_agents_on_shift_and_available(
     states.set_agent_state(actor=agent, agent=agent, state=AgentState.AVAILABLE)
     assert pick_assignee(ticket) == agent
     # Switched off for the team: the desk assigns as it always did.
-    Team.objects.filter(pk=team.pk).update(assign_only_available=False)
+    team.assign_only_available = False  # as the team form saves it (the setting is cached per process)
+    team.save(update_fields=["assign_only_available"])
     states.set_agent_state(actor=agent, agent=agent, state=AgentState.OFFLINE)
     assert pick_assignee(ticket) in (agent, colleague)
+
+
+def test_a_queue_given_to_an_available_only_team_is_restricted_at_once(team: Team, agent: User) -> None:
+    other = LineQueueFactory.create(assignment_mode=AssignmentMode.ROUND_ROBIN)
+    QueueMembershipFactory.create(queue=other, user=agent)
+    ticket = TicketFactory.create(queue=other)
+    assert pick_assignee(ticket) == agent  # no team serves the queue (and that answer is now cached)
+    team.queues.add(other)  # the team assigns only to agents on shift and available: nobody is
+    assert pick_assignee(ticket) is None
+    team.queues.remove(other)
+    assert pick_assignee(ticket) == agent
 
 
 def test_queues_without_a_team_are_left_alone(agent: User) -> None:
