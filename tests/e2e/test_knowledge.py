@@ -78,6 +78,9 @@ def test_canned_response_macro_and_search(new_page: Any, screens: Screens) -> No
     ticket.refresh_from_db()
     assert ticket.status == Status.PENDING_CUSTOMER
 
+    # The macro reloads the page: its flash toast is in the HTML before the page's scripts run, and a "/" typed
+    # before them goes nowhere.
+    page.wait_for_load_state()
     page.locator("body").press("/")
     page.keyboard.type("показания счётч", delay=20)
     suggestion = page.locator("#search-suggest").get_by_role("option", name=re.compile("передать показания"))
