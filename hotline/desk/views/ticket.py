@@ -184,8 +184,6 @@ def dialogs(request: HttpRequest, ref: str) -> HttpResponse:
     ensure_can_work(user, ticket)
     context = {
         "ticket": ticket,
-        "can_work": True,
-        "is_open": ticket.status in OPEN,
         "cf_fields": fields.field_rows(ticket.category, ticket.custom_fields),
         "open_dialog": "",
         **_dialog_forms(user, ticket, build_timeline(user, ticket)),
