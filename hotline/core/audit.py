@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from hotline.core import batching
 from hotline.core.models import AuditLog, User
 
 
@@ -27,14 +28,17 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
-    return AuditLog.objects.create(
-        actor=_actor(actor),
-        action=action,
-        object_type=object_type or "",
-        object_id=str(object_id or ""),
-        summary=summary[:255],
-        changes=changes or {},
-        ip_address=ip_address,
+    # In a bulk job's ``deferring()`` block the row is written with the others at the block's end.
+    return batching.insert(
+        AuditLog(
+            actor=_actor(actor),
+            action=action,
+            object_type=object_type or "",
+            object_id=str(object_id or ""),
+            summary=summary[:255],
+            changes=changes or {},
+            ip_address=ip_address,
+        )
     )
 
 

@@ -22,6 +22,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 
+from hotline.core import batching
 from hotline.core.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -109,7 +110,8 @@ def publish(event: Event) -> OutboxEvent:
     """Write the event to the outbox and run sync subscribers, inside the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"{event.name} must be published inside a transaction")
-    row = OutboxEvent.objects.create(name=event.name, payload=to_payload(event))
+    # The id is made here, so a delivery can be queued before a bulk job's deferred row is written.
+    row = batching.insert(OutboxEvent(name=event.name, payload=to_payload(event)))
     for handler in _sync.get(event.name, []):
         handler(event)
     if _async.get(event.name) and getattr(settings, "HOTLINE_OUTBOX_INLINE", False):

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from django.utils.translation import gettext as _
 
 from hotline.intake.models import AfterImport, ImapSecurity, Mailbox, MailboxKind
-from hotline.intake.services.ingest import ingest_raw
+from hotline.intake.services.ingest import chunk_transaction, ingest_raw
 from hotline.intake.services.lookups import prefetch
 from hotline.intake.services.mailboxes import (
     advance_folder,
@@ -238,7 +238,7 @@ def _poll_folder(client: imaplib.IMAP4, mailbox: Mailbox, folder: str, report: P
         fetched = _fetch(client, chunk)
         present = [(uid, fetched[uid]) for uid in chunk if uid in fetched]  # absent: deleted by someone meanwhile
         # One transaction per fetched chunk (each message in its own savepoint), its look-ups read once.
-        with transaction.atomic():
+        with chunk_transaction():
             lookups = prefetch(mailbox.pk, (raw for _uid, raw in present))
             results = [
                 ingest_raw(

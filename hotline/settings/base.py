@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Text PostgreSQL cannot store is refused with a clear error, not a database failure.
+    "hotline.core.input_guard.RejectNulCharactersMiddleware",
     # After authentication: the signed-in user's language wins over the cookie; never Accept-Language.
     "hotline.web.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

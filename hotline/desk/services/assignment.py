@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.core import roles
+from hotline.core import batching, roles
 from hotline.core.errors import Conflict, Forbidden, ValidationFailed
 from hotline.core.events import publish
 from hotline.core.models import User
@@ -32,6 +32,9 @@ from hotline.desk.services.common import (
 # A filter gets the queue and returns the user ids that may take work now (a queryset/subquery), or None.
 AvailabilityFilter = Callable[[Queue], QuerySet[Any] | None]
 _availability_filters: dict[str, AvailabilityFilter] = {}
+LOAD_MEMO = "assignment.open_loads"
+AUTO_ASSIGNMENT_REASON = "автоматическое распределение"
+NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
 def register_availability_filter(name: str, check: AvailabilityFilter) -> None:
@@ -54,13 +57,28 @@ def _member_agent(queue_id: int, user: User) -> bool:
 def _apply_assignment(*, actor: User | None, ticket: Ticket, assignee: User | None, reason: str = "") -> None:
     """Write the new assignee with its trail; the ticket is already locked."""
     previous = ticket.assignee
-    previous_id = ticket.assignee_id
     now = timezone.now()
     ticket.assignee = assignee
     ticket.assigned_at = now if assignee is not None else None
     save_ticket(ticket, ["assignee", "assigned_at"])
+    record_assignment(actor=actor, ticket=ticket, previous=previous, reason=reason)
+
+
+def _save_turns(turns: list[tuple[int, int, datetime.datetime]]) -> None:
+    """When each (queue, member) last got a ticket: the latest of a chunk's assignments per member."""
+    latest = {(queue_id, user_id): at for queue_id, user_id, at in turns}
+    for (queue_id, user_id), at in latest.items():
+        QueueMembership.objects.filter(queue_id=queue_id, user_id=user_id).update(last_assigned_at=at)
+
+
+def record_assignment(*, actor: User | None, ticket: Ticket, previous: User | None, reason: str = "") -> None:
+    """The trail of an assignee change already on the ticket (saved, or inserted with it): the member's turn,
+    the history, the event."""
+    assignee = ticket.assignee
     if assignee is not None:
-        QueueMembership.objects.filter(queue_id=ticket.queue_id, user_id=assignee.pk).update(last_assigned_at=now)
+        batching.later(_save_turns, (ticket.queue_id, assignee.pk, ticket.assigned_at))
+    previous_id = previous.pk if previous is not None else None
+    _note_assignment(ticket.queue_id, previous_id, ticket.assignee_id, ticket.assigned_at)
     log_change(
         ticket=ticket,
         actor=actor,
@@ -72,7 +90,7 @@ def _apply_assignment(*, actor: User | None, ticket: Ticket, assignee: User | No
         TicketAssigned(
             actor_id=actor_id(actor),
             ticket_id=ticket.pk,
-            assignee_id=assignee.pk if assignee is not None else None,
+            assignee_id=ticket.assignee_id,
             previous_assignee_id=previous_id,
         )
     )
@@ -202,15 +220,19 @@ def required_skill_id(category: Category | None) -> int | None:
     return None
 
 
-def pick_assignee(ticket: Ticket) -> User | None:
-    """The agent the queue's mode chooses, or None (manual mode, nobody available, nobody skilled)."""
-    mode = ticket.queue.assignment_mode
-    if mode == AssignmentMode.MANUAL:
-        return None
+def _candidates(queue: Queue, mode: str, skill_id: int | None) -> tuple[list[QueueMembership], dict[int, int]]:
+    """The queue's members who may get the ticket (locked), and their levels of the required skill.
+
+    In a bulk job's chunk they are read once for the chunk: the lock holds until its transaction ends.
+    """
+    memo = batching.memo()
+    key = ("assignment.candidates", queue.pk, mode, skill_id)
+    if memo is not None and key in memo:
+        return cast(tuple[list[QueueMembership], dict[int, int]], memo[key])
     members = (
         QueueMembership.objects.select_for_update(of=("self",))
         .filter(
-            queue_id=ticket.queue_id,
+            queue_id=queue.pk,
             accepts_assignments=True,
             user__is_active=True,
             user__role__in=list(roles.AGENT_ROLES),
@@ -218,33 +240,76 @@ def pick_assignee(ticket: Ticket) -> User | None:
         .select_related("user")
     )
     for check in list(_availability_filters.values()):
-        allowed = check(ticket.queue)
+        allowed = check(queue)
         if allowed is not None:
             members = members.filter(user_id__in=allowed)
     skill_levels: dict[int, int] = {}
-    if mode == AssignmentMode.SKILLS:
-        skill_id = required_skill_id(ticket.category)
-        if skill_id is not None:
-            skill_levels = dict(AgentSkill.objects.filter(skill_id=skill_id).values_list("user_id", "level"))
-            members = members.filter(user_id__in=list(skill_levels))
-    if mode == AssignmentMode.ROUND_ROBIN:
-        chosen = members.order_by(F("last_assigned_at").asc(nulls_first=True), "pk").first()
-        return chosen.user if chosen is not None else None
-    # Least-loaded (and skills, among the skilled): fewest open tickets, then the higher skill
-    # level, then whoever waited longest for a ticket.
-    candidates = list(members)
+    if skill_id is not None:
+        skill_levels = dict(AgentSkill.objects.filter(skill_id=skill_id).values_list("user_id", "level"))
+        members = members.filter(user_id__in=list(skill_levels))
+    found = (list(members.order_by("pk")), skill_levels)
+    if memo is not None:
+        memo[key] = found
+    return found
+
+
+def _open_loads(user_ids: list[int]) -> dict[int, int]:
+    """How many open tickets each of these agents holds; in a bulk job's chunk counted once, then kept up to date
+    by the chunk's own assignments (what other transactions change meanwhile shows from the next chunk on)."""
+    memo = batching.memo()
+    known: dict[int, int] = memo.setdefault(LOAD_MEMO, {}) if memo is not None else {}
+    missing = [pk for pk in user_ids if pk not in known]
+    if missing:
+        counted = dict(
+            Ticket.objects.filter(assignee_id__in=missing, status__in=list(OPEN_STATUSES))
+            .values("assignee_id")
+            .annotate(n=Count("pk"))
+            .values_list("assignee_id", "n")
+        )
+        known.update((pk, counted.get(pk, 0)) for pk in missing)
+    return known
+
+
+def _note_assignment(
+    queue_id: int, previous_id: int | None, assignee_id: int | None, at: datetime.datetime | None
+) -> None:
+    """Keep a chunk's remembered loads and members' last assignment times in step with an assignment."""
+    memo = batching.memo()
+    if not memo:
+        return
+    loads: dict[int, int] = memo.get(LOAD_MEMO, {})
+    for user_id, step in ((previous_id, -1), (assignee_id, 1)):
+        if user_id is not None and user_id in loads:
+            loads[user_id] += step
+    for key, found in memo.items():
+        if isinstance(key, tuple) and key[:2] == ("assignment.candidates", queue_id):
+            for member in found[0]:
+                if member.user_id == assignee_id:
+                    member.last_assigned_at = at
+
+
+def pick_assignee(ticket: Ticket) -> User | None:
+    """The agent the queue's mode chooses, or None (manual mode, nobody available, nobody skilled)."""
+    mode = ticket.queue.assignment_mode
+    if mode == AssignmentMode.MANUAL:
+        return None
+    skill_id = required_skill_id(ticket.category) if mode == AssignmentMode.SKILLS else None
+    candidates, skill_levels = _candidates(ticket.queue, mode, skill_id)
     if not candidates:
         return None
-    load = dict(
-        Ticket.objects.filter(assignee_id__in=[m.user_id for m in candidates], status__in=list(OPEN_STATUSES))
-        .values("assignee_id")
-        .annotate(n=Count("pk"))
-        .values_list("assignee_id", "n")
-    )
 
-    def rank(m: QueueMembership) -> tuple[int, int, datetime.datetime, int]:
-        waited = m.last_assigned_at or datetime.datetime.min.replace(tzinfo=datetime.UTC)
-        return (load.get(m.user_id, 0), -skill_levels.get(m.user_id, 0), waited, m.pk)
+    def waited(m: QueueMembership) -> tuple[bool, datetime.datetime]:
+        # Never assigned first, then whoever waited longest.
+        return (m.last_assigned_at is not None, m.last_assigned_at or NEVER)
+
+    if mode == AssignmentMode.ROUND_ROBIN:
+        return min(candidates, key=lambda m: (*waited(m), m.pk)).user
+    # Least-loaded (and skills, among the skilled): fewest open tickets, then the higher skill
+    # level, then whoever waited longest for a ticket.
+    load = _open_loads([m.user_id for m in candidates])
+
+    def rank(m: QueueMembership) -> tuple[int, int, tuple[bool, datetime.datetime], int]:
+        return (load.get(m.user_id, 0), -skill_levels.get(m.user_id, 0), waited(m), m.pk)
 
     return min(candidates, key=rank).user
 
@@ -259,5 +324,5 @@ def auto_assign(*, ticket: Ticket, actor: User | None = None) -> User | None:
     assignee = pick_assignee(ticket)
     if assignee is None:
         return None
-    _apply_assignment(actor=actor, ticket=ticket, assignee=assignee, reason="автоматическое распределение")
+    _apply_assignment(actor=actor, ticket=ticket, assignee=assignee, reason=AUTO_ASSIGNMENT_REASON)
     return assignee

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.core import audit
+from hotline.core import audit, batching
 from hotline.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hotline.core.models import AuditLog, User
 from hotline.desk import permissions
@@ -97,7 +97,7 @@ def log_change(
         )
         for field, (old, new) in (changes or {}).items()
     ] or [TicketHistory(ticket=ticket, at=now, actor=actor, action=action, reason=reason)]
-    TicketHistory.objects.bulk_create(rows)
+    batching.insert_many(rows)
     audit.record(
         actor=actor,
         action=audit_action,

@@ -22,7 +22,7 @@ from hotline.desk import permissions
 from hotline.desk.choices import Channel, Impact, MessageKind, Priority, Status, Urgency
 from hotline.desk.events import TicketOpened, TicketUpdated
 from hotline.desk.models import Category, Message, Queue, Tag, Ticket
-from hotline.desk.services.assignment import _apply_assignment, _member_agent, auto_assign
+from hotline.desk.services.assignment import AUTO_ASSIGNMENT_REASON, _member_agent, pick_assignee, record_assignment
 from hotline.desk.services.attachments import check_files, store_files
 from hotline.desk.services.common import (
     actor_id,
@@ -281,7 +281,7 @@ def open_ticket(
         priority = rule.set_priority
 
     now = timezone.now()
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         subject=subject,
         description=description,
         channel=channel,
@@ -301,6 +301,10 @@ def open_ticket(
         status_changed_at=now,
         last_customer_message_at=now if contact is not None else None,
     )
+    # The assignee (given, or the queue's automatic choice) goes in with the row: no second write for it.
+    ticket.assignee = assignee if assignee is not None else pick_assignee(ticket)
+    ticket.assigned_at = now if ticket.assignee is not None else None
+    ticket.save(force_insert=True)
     if tag_names:
         ticket.tags.set(_tag_objects(tag_names))
     watched = actor is not None and not is_customer and not permissions.can_view_ticket(actor, ticket)
@@ -345,10 +349,13 @@ def open_ticket(
         )
     finally:
         _being_opened.reset(announcing)
-    if assignee is not None:
-        _apply_assignment(actor=actor, ticket=ticket, assignee=assignee)
-    else:
-        auto_assign(ticket=ticket)
+    if ticket.assignee is not None:
+        record_assignment(
+            actor=actor if assignee is not None else None,
+            ticket=ticket,
+            previous=None,
+            reason="" if assignee is not None else AUTO_ASSIGNMENT_REASON,
+        )
     if idempotency_key is not None and actor is not None:
         IdempotencyKey.objects.filter(user=actor, scope=IDEMPOTENCY_SCOPE, key=idempotency_key.strip()).update(
             result={"ticket_id": ticket.pk, "number": ticket.number}

@@ -369,3 +369,25 @@ def test_ids_beyond_a_bigint_are_422_not_a_database_error(
     response = api.post(path, body) if method == "post" else api.delete(path)
 
     refused(response, 422, field)
+
+
+@pytest.mark.parametrize("field", ["reason", "status"])
+def test_text_with_a_nul_character_is_refused_and_changes_nothing(operator: User, ticket: Ticket, field: str) -> None:
+    # PostgreSQL cannot store U+0000: without the guard this was a database error (500) on PostgreSQL.
+    body = {"status": "pending_customer", "reason": "ждём фото"} | {field: "фото\x00счётчика"}
+    answer = refused(act(Api.session(operator), ticket, "status", body), 422, field)
+    assert "U+0000" in answer["message"]
+    ticket.refresh_from_db()
+    assert ticket.status == Status.NEW
+    assert not TicketHistory.objects.filter(ticket=ticket, field="status").exists()
+
+
+def test_a_nul_character_in_the_query_string_is_refused(operator: User) -> None:
+    response = Api.session(operator).get("/api/tickets?q=%00принтер")
+    refused(response, 422, "q")
+
+
+def test_an_escaped_backslash_before_u0000_is_ordinary_text(operator: User, ticket: Ticket) -> None:
+    reason = "путь C:\\u0000\\файл"  # a backslash and the letters u0000, not the NUL character
+    ok(act(Api.session(operator), ticket, "status", {"status": "pending_customer", "reason": reason}))
+    assert TicketHistory.objects.filter(ticket=ticket, field="status", reason=reason).exists()

@@ -12,7 +12,9 @@ that fail, the row stays ``failed`` for an administrator (who can process it aga
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +24,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from hotline.core import audit
+from hotline.core import audit, batching, config_cache
 from hotline.core.errors import Conflict
 from hotline.core.models import AuditLog
 from hotline.desk.choices import Channel
@@ -50,6 +52,17 @@ class IngestResult:
 # ---------------------------------------------------------------------------------------------------- the entry
 
 
+@contextlib.contextmanager
+def chunk_transaction() -> Iterator[None]:
+    """One transaction for a chunk of messages (an import batch, an IMAP fetch), each then in its own savepoint.
+
+    The configuration (routing, SLA policies) is read once for the chunk, and the rows nothing reads back before
+    the commit (audit, history, outbox, SLA events, search documents) are written together at its end.
+    """
+    with transaction.atomic(), config_cache.pinned(), batching.deferring():
+        yield
+
+
 def ingest_raw(
     *, mailbox: Mailbox, raw: bytes, source: str, source_ref: str = "", lookups: ChunkLookups | None = None
 ) -> IngestResult:
@@ -69,8 +82,9 @@ def ingest_raw(
     inbound = _new_row(mailbox, keys, raw, source, source_ref)
     try:
         # The row goes in last, in the outcome's transaction: if another process took the same message
-        # meanwhile, the unique key refuses it and the whole outcome (the ticket too) is rolled back.
-        with transaction.atomic():
+        # meanwhile, the unique key refuses it and the whole outcome (the ticket too) is rolled back, with the
+        # writes the chunk deferred for it.
+        with batching.attempt(), transaction.atomic():
             process(inbound, mailbox, raw, lookups=lookups)
             inbound.save()
         if lookups is not None:
@@ -167,7 +181,7 @@ def _ingest_failed(
     inbound = _new_row(mailbox, keys, raw, source, source_ref)
     inbound.error = error[:4000]
     try:
-        with transaction.atomic():
+        with batching.attempt(), transaction.atomic():
             ticket = _bare_ticket(inbound, mailbox, raw, inbound.error)
             finish(inbound, InboundStatus.TICKET, ticket=ticket)
             inbound.save()

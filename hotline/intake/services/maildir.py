@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hotline.core.errors import ValidationFailed
 from hotline.intake.models import Mailbox
-from hotline.intake.services.ingest import IngestResult, ingest_raw
+from hotline.intake.services.ingest import IngestResult, chunk_transaction, ingest_raw
 from hotline.intake.services.lookups import prefetch
 from hotline.intake.services.mailboxes import default_mailbox
 
@@ -117,7 +116,7 @@ def ingest_maildir(path: str | Path, *, mailbox: Mailbox | None = None, batch_si
         # One transaction per batch (each message in its own savepoint): far fewer commits, same guarantees,
         # since nothing in the batch is acknowledged before the batch is committed. What every message of the
         # batch will ask (taken already? whose address? which ticket?) is read once for the batch, inside it.
-        with transaction.atomic():
+        with chunk_transaction():
             lookups = prefetch(target.pk, (raw for _file, raw in batch))
             for file, raw in batch:
                 if len(raw) > limit:

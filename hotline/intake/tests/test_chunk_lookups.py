@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from hotline.core.models import AuditLog, OutboxEvent
 from hotline.customers.models import Contact, ContactEmail
-from hotline.desk.models import Message, Ticket
+from hotline.desk.events import TicketOpened
+from hotline.desk.models import Message, Ticket, TicketHistory
 from hotline.intake.models import InboundMessage, InboundStatus, Mailbox
 from hotline.intake.sample import generate, write_maildir
 from hotline.intake.services import outcomes
@@ -119,3 +122,47 @@ def test_header_hints_read_the_sender_and_every_id() -> None:
     hints = header_hints(raw)
     assert hints.sender == "anna@example.com"
     assert set(hints.thread_ids) == {"own@example.com", "parent@example.com", "root@example.com"}
+
+
+def test_a_chunk_writes_its_trail_once_and_nothing_of_a_message_rolled_back(
+    mailbox: Mailbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotline.desk.services.tickets import open_ticket as real_open_ticket
+
+    def open_ticket_then_fail(**kwargs: Any) -> Ticket:
+        ticket = real_open_ticket(**kwargs)  # its history, audit and events are collected
+        if kwargs["subject"] == "Сломается":
+            raise RuntimeError("injected failure after the ticket was opened")
+        return ticket
+
+    monkeypatch.setattr(outcomes, "open_ticket", open_ticket_then_fail)
+    raws = [
+        mail(sender=f"client{n}@example.com", subject=f"Вопрос {n}", message_id=f"q{n}@example.com") for n in range(4)
+    ]
+    raws.insert(2, mail(sender="x@example.com", subject="Сломается", message_id="fails@example.com"))
+    folder = _maildir(tmp_path / "Maildir", raws)
+
+    started = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        stats = ingest_maildir(folder, mailbox=mailbox, batch_size=10)
+
+    assert stats.statuses == {InboundStatus.TICKET: 5}  # four tickets and the failed one's bare ticket
+    tickets = set(Ticket.objects.filter(created_at__gte=started).values_list("pk", flat=True))
+    assert len(tickets) == 5
+    # Every row of the trail belongs to a ticket that exists: the failed attempt's rows went with its savepoint.
+    assert set(TicketHistory.objects.filter(at__gte=started).values_list("ticket_id", flat=True)) == tickets
+    audited = AuditLog.objects.filter(object_type="desk.ticket", at__gte=started).values_list("object_id", flat=True)
+    assert {int(pk) for pk in audited} == tickets
+    assert not AuditLog.objects.filter(summary__contains="Сломается").exists()
+    opened = list(
+        OutboxEvent.objects.filter(name=TicketOpened.name, created_at__gte=started).values_list("payload", flat=True)
+    )
+    assert sorted(payload["ticket_id"] for payload in opened) == sorted(tickets)  # once each, none for the failed
+    opened_history = TicketHistory.objects.filter(action="opened", field="queue", at__gte=started)
+    assert sorted(opened_history.values_list("ticket_id", flat=True)) == sorted(tickets)
+
+    def inserts(table: str) -> int:
+        return sum(1 for q in queries.captured_queries if q["sql"].startswith(f'INSERT INTO "{table}"'))
+
+    for table in ("desk_tickethistory", "core_auditlog", "core_outboxevent"):
+        assert inserts(table) == 1, table

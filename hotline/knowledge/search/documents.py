@@ -54,18 +54,26 @@ def ticket_document(ticket: Ticket, messages: Iterable[Message]) -> DocumentData
     )
 
 
-def load_ticket_document(ticket_id: int, ticket: Ticket | None = None) -> DocumentData | None:
-    """The ticket's document from the database (``ticket``: an instance known to be current, read only its messages)."""
-    if ticket is None:
-        ticket = Ticket.objects.filter(pk=ticket_id).only("id", "subject", "description", "created_at").first()
-    if ticket is None:
-        return None
-    messages = (
-        Message.objects.filter(ticket_id=ticket_id, kind__in=[MessageKind.REPLY, MessageKind.NOTE])
-        .only("kind", "is_internal", "body_text")
-        .order_by("created_at", "id")
-    )
-    return ticket_document(ticket, messages)
+def load_ticket_documents(ticket_ids: Iterable[int], current: Ticket | None = None) -> dict[int, DocumentData]:
+    """The documents of these tickets from the database, by id (a missing ticket has none); two queries.
+
+    ``current``: one of them as an instance known to be up to date, whose row is not read again.
+    """
+    ids = list(dict.fromkeys(ticket_ids))
+    tickets = {current.pk: current} if current is not None and current.pk in ids else {}
+    unread = [pk for pk in ids if pk not in tickets]
+    if unread:
+        fields = ("id", "subject", "description", "created_at")
+        tickets.update((t.pk, t) for t in Ticket.objects.filter(pk__in=unread).only(*fields))
+    messages: dict[int, list[Message]] = {pk: [] for pk in tickets}
+    if tickets:
+        for message in (
+            Message.objects.filter(ticket_id__in=list(tickets), kind__in=[MessageKind.REPLY, MessageKind.NOTE])
+            .only("ticket_id", "kind", "is_internal", "body_text")
+            .order_by("created_at", "id")
+        ):
+            messages[message.ticket_id].append(message)
+    return {pk: ticket_document(tickets[pk], messages[pk]) for pk in ids if pk in tickets}
 
 
 def contact_document(contact: Contact) -> DocumentData | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hotline.core import events
+from hotline.core import batching, events
 from hotline.customers.events import (
     ContactCreated,
     ContactErased,
@@ -34,16 +34,19 @@ CONTACT_TEXT_FIELDS |= {"notes", "phones", "emails", "organisation_id", "name"}
 
 def refresh_tickets(ticket_ids: Iterable[int], *, current: Ticket | None = None) -> None:
     """Rebuild these tickets' documents (``current``: one of them as an instance known to be up to date)."""
-    docs, gone = [], []
-    for ticket_id in dict.fromkeys(ticket_ids):
-        known = current if current is not None and current.pk == ticket_id else None
-        doc = documents.load_ticket_document(ticket_id, known)
-        if doc is None:
-            gone.append(ticket_id)
-        else:
-            docs.append(doc)
-    index.upsert(docs)
-    index.delete(DocumentKind.TICKET, gone)
+    ids = list(dict.fromkeys(ticket_ids))
+    docs = documents.load_ticket_documents(ids, current)
+    index.upsert(list(docs.values()))
+    index.delete(DocumentKind.TICKET, [pk for pk in ids if pk not in docs])
+
+
+def _refresh_tickets_soon(ticket_ids: Iterable[int], *, current: Ticket | None = None) -> None:
+    """Now; or, in a bulk job's chunk, once for every ticket the chunk touched, read back at its end."""
+    if batching.active():
+        for ticket_id in ticket_ids:
+            batching.later(refresh_tickets, ticket_id)
+    else:
+        refresh_tickets(ticket_ids, current=current)
 
 
 def refresh_contacts(contact_ids: Iterable[int], *, current: Contact | None = None) -> None:
@@ -78,7 +81,7 @@ def on_ticket_opened(event: TicketOpened) -> None:
     else:
         parent_id = Ticket.objects.filter(pk=event.ticket_id).values_list("parent_id", flat=True).first()
     # A ticket split off another took some of its messages: the parent's document changes too.
-    refresh_tickets([event.ticket_id, *([parent_id] if parent_id else [])], current=opened)
+    _refresh_tickets_soon([event.ticket_id, *([parent_id] if parent_id else [])], current=opened)
 
 
 def on_ticket_updated(event: TicketUpdated) -> None:
@@ -87,7 +90,7 @@ def on_ticket_updated(event: TicketUpdated) -> None:
 
 
 def on_message_added(event: MessageAdded) -> None:
-    refresh_tickets([event.ticket_id])
+    _refresh_tickets_soon([event.ticket_id])
 
 
 def on_ticket_merged(event: TicketMerged) -> None:

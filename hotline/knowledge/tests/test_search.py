@@ -261,6 +261,24 @@ def test_rolled_back_write_leaves_no_trace(operator, line1):
     assert search(operator, "призрачный", kinds=["tickets"]).empty
 
 
+def test_a_bulk_chunk_indexes_what_it_opened_and_answered_once_at_its_end(operator, line1, customer):
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from hotline.core import batching
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic(), batching.deferring():
+        first = open_ticket(operator, "Протечка счётчика", contact=customer.contact)
+        second = open_ticket(operator, "Нет квитанции", contact=customer.contact)
+        messages.add_reply(actor=None, ticket=first, body_text="Принтер в подъезде тоже сломан")
+        assert search(operator, "счётчик", kinds=["tickets"]).empty  # not yet: at the chunk's end
+    upserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT INTO knowledge_searchdocument")]
+    assert len(upserts) == 1
+    assert ids(search(operator, "счётчик", kinds=["tickets"])["tickets"]) == [first.pk]
+    assert ids(search(operator, "квитанция", kinds=["tickets"])["tickets"]) == [second.pk]
+    assert ids(search(operator, "принтер", kinds=["tickets"])["tickets"]) == [first.pk]  # the reply, read back
+
+
 def test_reindex_rebuilds_what_the_writes_built_and_adds_bulk_loaded_rows(corpus, operator, contact):
     # ``contact`` comes from a factory (a bulk insert, no events): only a rebuild indexes it.
     assert search(operator, "Петров", kinds=["contacts"]).empty

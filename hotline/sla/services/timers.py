@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from hotline.core import batching
 from hotline.core.calendar.api import get_calendar
 from hotline.core.calendar.working import WorkingCalendar
 from hotline.desk.choices import DONE_STATUSES, PENDING_STATUSES
@@ -44,9 +45,7 @@ def calendar_of(policy: SlaPolicy) -> WorkingCalendar:
 
 
 def log(timer: SlaTimer, action: str, *, at: datetime, actor_id: int | None = None, note: str = "") -> SlaTimerEvent:
-    event = _event(timer, action, at=at, actor_id=actor_id, note=note)
-    event.save()
-    return event
+    return batching.insert(_event(timer, action, at=at, actor_id=actor_id, note=note))
 
 
 def _run_from(timer: SlaTimer, at: datetime) -> None:
@@ -145,7 +144,7 @@ def _new_timer(
     if timer is None:
         return None
     timer.save()
-    SlaTimerEvent.objects.bulk_create(_start_events(timer, at=at, actor_id=actor_id, note=note or policy.name))
+    batching.insert_many(_start_events(timer, at=at, actor_id=actor_id, note=note or policy.name))
     return timer
 
 
@@ -166,7 +165,7 @@ def start_ticket_timers(*, ticket: Ticket, at: datetime, actor_id: int | None = 
             started.append(timer)
     if started:
         SlaTimer.objects.bulk_create(started)
-        SlaTimerEvent.objects.bulk_create(
+        batching.insert_many(
             [e for timer in started for e in _start_events(timer, at=at, actor_id=actor_id, note=policy.name)]
         )
     return started
