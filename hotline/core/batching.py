@@ -110,14 +110,25 @@ def attempt() -> Iterator[None]:
 
 
 def _flush(pending: _Pending) -> None:
-    """Rows first (grouped by model, in the order each model first came), then the flushers with their items."""
-    by_model: dict[type[models.Model], list[models.Model]] = {}
-    for obj in pending.inserts:
-        by_model.setdefault(type(obj), []).append(obj)
-    for model, rows in by_model.items():
-        model._default_manager.bulk_create(rows)
-    by_flusher: dict[Flusher, list[Any]] = {}
-    for flusher, item in pending.later:
-        by_flusher.setdefault(flusher, []).append(item)
-    for flusher, items in by_flusher.items():
-        flusher(items)
+    """Rows first (grouped by model, in the order each model first came), then the flushers with their items.
+
+    A flusher may defer more (a search document's words for the typo dictionary): the block stays open while the
+    flushers run and is flushed again until nothing is left, so each kind of write is still one statement.
+    """
+    token = _current.set(pending)
+    try:
+        while pending.inserts or pending.later:
+            inserts, pending.inserts = pending.inserts, []
+            later, pending.later = pending.later, []
+            by_model: dict[type[models.Model], list[models.Model]] = {}
+            for obj in inserts:
+                by_model.setdefault(type(obj), []).append(obj)
+            for model, rows in by_model.items():
+                model._default_manager.bulk_create(rows)
+            by_flusher: dict[Flusher, list[Any]] = {}
+            for flusher, item in later:
+                by_flusher.setdefault(flusher, []).append(item)
+            for flusher, items in by_flusher.items():
+                flusher(items)
+    finally:
+        _current.reset(token)

@@ -15,6 +15,8 @@ HOTLINE_MAIL_POLL_BATCH = int(os.environ.get("HOTLINE_MAIL_POLL_BATCH", "500"))
 HOTLINE_IMAP_TIMEOUT = float(os.environ.get("HOTLINE_IMAP_TIMEOUT", "60"))
 # A message larger than this is refused (SMTP 552) or kept unprocessed for an administrator (IMAP, maildir).
 HOTLINE_MAIL_MAX_BYTES = int(os.environ.get("HOTLINE_MAIL_MAX_BYTES", str(50 * 1024 * 1024)))
+# Parallel importers of a Maildir import on PostgreSQL (0: one per CPU); SQLite always imports with one.
+HOTLINE_MAIL_IMPORT_WORKERS = int(os.environ.get("HOTLINE_MAIL_IMPORT_WORKERS", "0"))
 # The inbound SMTP/LMTP server (``hotline mailbox serve-smtp``): where it listens by default.
 HOTLINE_SMTP_HOST = os.environ.get("HOTLINE_SMTP_HOST", "127.0.0.1")
 HOTLINE_SMTP_PORT = int(os.environ.get("HOTLINE_SMTP_PORT", "2525"))

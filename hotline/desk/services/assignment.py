@@ -67,7 +67,8 @@ def _apply_assignment(*, actor: User | None, ticket: Ticket, assignee: User | No
 def _save_turns(turns: list[tuple[int, int, datetime.datetime]]) -> None:
     """When each (queue, member) last got a ticket: the latest of a chunk's assignments per member."""
     latest = {(queue_id, user_id): at for queue_id, user_id, at in turns}
-    for (queue_id, user_id), at in latest.items():
+    # In key order: two importers updating the same members at their chunks' ends never wait on each other in a ring.
+    for (queue_id, user_id), at in sorted(latest.items()):
         QueueMembership.objects.filter(queue_id=queue_id, user_id=user_id).update(last_assigned_at=at)
 
 
@@ -221,24 +222,25 @@ def required_skill_id(category: Category | None) -> int | None:
 
 
 def _candidates(queue: Queue, mode: str, skill_id: int | None) -> tuple[list[QueueMembership], dict[int, int]]:
-    """The queue's members who may get the ticket (locked), and their levels of the required skill.
+    """The queue's members who may get the ticket, and their levels of the required skill.
 
-    In a bulk job's chunk they are read once for the chunk: the lock holds until its transaction ends.
+    They are locked, so concurrent openings hand out one after the other by up-to-date loads. A bulk job's chunk
+    reads them once, unlocked: holding them to its end would make parallel importers wait for each other, and each
+    importer balancing its own share by its own counts keeps the whole even enough.
     """
     memo = batching.memo()
     key = ("assignment.candidates", queue.pk, mode, skill_id)
     if memo is not None and key in memo:
         return cast(tuple[list[QueueMembership], dict[int, int]], memo[key])
     members = (
-        QueueMembership.objects.select_for_update(of=("self",))
-        .filter(
-            queue_id=queue.pk,
-            accepts_assignments=True,
-            user__is_active=True,
-            user__role__in=list(roles.AGENT_ROLES),
-        )
-        .select_related("user")
+        QueueMembership.objects.all() if memo is not None else QueueMembership.objects.select_for_update(of=("self",))
     )
+    members = members.filter(
+        queue_id=queue.pk,
+        accepts_assignments=True,
+        user__is_active=True,
+        user__role__in=list(roles.AGENT_ROLES),
+    ).select_related("user")
     for check in list(_availability_filters.values()):
         allowed = check(queue)
         if allowed is not None:

@@ -39,6 +39,8 @@ from hotline.intake.services.outcomes import OUTCOME_FIELDS, finish, process
 
 logger = logging.getLogger(__name__)
 THREADED_STATUSES = frozenset({InboundStatus.TICKET, InboundStatus.REPLY})
+# deadlock_detected, serialization_failure: the transaction lost a race, the message itself is fine.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,8 @@ def ingest_raw(
     ``lookups`` are what a chunk's caller read for all its messages at once (``lookups.prefetch``, inside the
     chunk's transaction); without them each look-up is its own query.
 
-    Raises only when nothing could be stored (the database is unreachable): the caller must then not
-    acknowledge the message, and will see it again.
+    Raises only when nothing could be stored (the database is unreachable, or a deadlock with another importer):
+    the caller must then not acknowledge the message, and will see it again.
     """
     keys = message_keys(raw)
     seen = _already_taken(mailbox, keys, lookups)
@@ -101,8 +103,17 @@ def ingest_raw(
     except Exception as exc:  # any failure here must still leave the raw message and a ticket
         if lookups is not None:
             lookups.forget(keys.dedupe_key)
+        if is_transient(exc):
+            # Lost a race with another importer, not a bad message: the caller tries again (a chunk runs again,
+            # SMTP answers 451), rather than this becoming a bare ticket.
+            raise
         logger.exception("intake: processing %s from %s failed; storing it as a bare ticket", source_ref, source)
         return _ingest_failed(mailbox, keys, raw, source, source_ref, f"{type(exc).__name__}: {exc}")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A deadlock or serialisation failure between concurrent importers: the whole chunk is to run again."""
+    return getattr(exc.__cause__, "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
 def _learn(lookups: ChunkLookups, inbound: InboundMessage) -> None:

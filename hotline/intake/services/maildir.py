@@ -4,29 +4,40 @@ Messages are taken in name order (Maildir names start with the delivery time, so
 answers), a batch per transaction. A message in ``new/`` moves to ``cur/`` with the Seen flag only after its
 batch is committed; one killed half-way is read again on the next run and recognised by its dedupe key. Files
 already in ``cur/`` (or loose ``.eml`` files) are read every run: the ones taken before cost a hash and a lookup.
+
+On PostgreSQL a large import is shared between parallel importers (processes): a conversation and everything of
+one person stay with one importer, in order (see ``partition``), so none of them waits for another's rows.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
+import random
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.db import DatabaseError, connection, connections
 from django.utils.translation import gettext as _
 
 from hotline.core.errors import ValidationFailed
 from hotline.intake.models import Mailbox
-from hotline.intake.services.ingest import IngestResult, chunk_transaction, ingest_raw
+from hotline.intake.services.ingest import IngestResult, chunk_transaction, ingest_raw, is_transient
 from hotline.intake.services.lookups import prefetch
 from hotline.intake.services.mailboxes import default_mailbox
+from hotline.intake.services.outcomes import our_addresses
+from hotline.intake.services.partition import partition_files
 
 logger = logging.getLogger(__name__)
 BATCH = 50
+BATCH_ATTEMPTS = 3
+HEAD_BYTES = 64 * 1024
 
 
 @dataclass
@@ -50,6 +61,14 @@ class IngestStats:
             self.duplicates += 1
         else:
             self.statuses[result.status] += 1
+
+    def merge(self, other: IngestStats) -> None:
+        """Add another importer's counts (its CPU time too: the import's, whichever process spent it)."""
+        self.total += other.total
+        self.statuses.update(other.statuses)
+        self.duplicates += other.duplicates
+        self.too_large += other.too_large
+        self.cpu_seconds += other.cpu_seconds
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -93,8 +112,12 @@ def _acknowledge(file: Path) -> None:
         os.replace(file, target)
 
 
-def ingest_maildir(path: str | Path, *, mailbox: Mailbox | None = None, batch_size: int = BATCH) -> IngestStats:
+def ingest_maildir(
+    path: str | Path, *, mailbox: Mailbox | None = None, batch_size: int = BATCH, workers: int | None = None
+) -> IngestStats:
     """Import every message under ``path`` into ``mailbox`` (default: the default mailbox); returns the counts.
+
+    ``workers``: parallel importers (default ``HOTLINE_MAIL_IMPORT_WORKERS``; see ``import_workers``).
 
     Raises:
         ValidationFailed: no such folder, or no mailbox to import into.
@@ -102,10 +125,72 @@ def ingest_maildir(path: str | Path, *, mailbox: Mailbox | None = None, batch_si
     folder = Path(path)
     target = mailbox or default_mailbox()
     files = maildir_files(folder)
-    stats = IngestStats()
     started = time.perf_counter()
+    count = import_workers(workers, len(files), batch_size)
+    shares = _shares(files, count) if count > 1 else [files]
+    if len(shares) > 1:
+        stats = _ingest_in_parallel(shares, target, batch_size)
+    else:
+        stats = _ingest_share([str(f) for f in files], target.pk, batch_size)
+    stats.seconds = time.perf_counter() - started
+    logger.info("maildir %s → %s (%d importers): %s", folder, target.address, len(shares), stats.as_dict())
+    return stats
+
+
+def import_workers(asked: int | None, messages: int, batch_size: int) -> int:
+    """How many importers share an import: as asked (default ``HOTLINE_MAIL_IMPORT_WORKERS``, 0: one per CPU), but
+    one on SQLite (it writes one transaction at a time anyway), inside an open transaction (the others would not
+    see what it holds) and for fewer than two batches per importer."""
+    wanted = asked if asked is not None else int(settings.HOTLINE_MAIL_IMPORT_WORKERS)
+    if wanted <= 0:
+        wanted = os.cpu_count() or 1
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, min(wanted, messages // (2 * max(1, batch_size))))
+
+
+def _head(file: Path) -> bytes:
+    """Enough of a message for its headers (gone meanwhile: nothing, it ties to nothing)."""
+    try:
+        with file.open("rb") as handle:
+            return handle.read(HEAD_BYTES)
+    except FileNotFoundError:
+        return b""
+
+
+def _shares(files: list[Path], count: int) -> list[list[Path]]:
+    return partition_files(files, [_head(f) for f in files], count, our_addresses())
+
+
+def _ingest_in_parallel(shares: list[list[Path]], target: Mailbox, batch_size: int) -> IngestStats:
+    """Each share in its own process (forked: it inherits the configuration, opens its own connection)."""
+    _close_connections()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
+        parts = list(pool.map(_ingest_share, [[str(f) for f in share] for share in shares],
+                              [target.pk] * len(shares), [batch_size] * len(shares)))  # fmt: skip
+    stats = IngestStats()
+    for part in parts:
+        stats.merge(part)
+    return stats
+
+
+def _close_connections() -> None:
+    """A connection must never cross a fork: the children would talk over this process's sockets. A pool is closed
+    too (its idle connections and its threads); whoever needs one next opens a new one, in its own process."""
+    for wrapper in connections.all(initialized_only=True):
+        wrapper.close()
+        close_pool = getattr(wrapper, "close_pool", None)
+        if close_pool is not None:
+            close_pool()
+
+
+def _ingest_share(paths: list[str], mailbox_id: int, batch_size: int) -> IngestStats:
+    """Import these messages in order, a batch per transaction (also the body of a parallel importer)."""
     cpu_started = time.process_time()
-    limit = int(settings.HOTLINE_MAIL_MAX_BYTES)
+    target = Mailbox.objects.select_related("queue").get(pk=mailbox_id)
+    files = [Path(p) for p in paths]
+    stats = IngestStats()
     for start in range(0, len(files), max(1, batch_size)):
         batch: list[tuple[Path, bytes]] = []
         for file in files[start : start + batch_size]:
@@ -113,19 +198,32 @@ def ingest_maildir(path: str | Path, *, mailbox: Mailbox | None = None, batch_si
                 batch.append((file, file.read_bytes()))
             except FileNotFoundError:
                 continue  # moved to cur/ by another importer meanwhile; it is in cur/ on the next run
-        # One transaction per batch (each message in its own savepoint): far fewer commits, same guarantees,
-        # since nothing in the batch is acknowledged before the batch is committed. What every message of the
-        # batch will ask (taken already? whose address? which ticket?) is read once for the batch, inside it.
-        with chunk_transaction():
-            lookups = prefetch(target.pk, (raw for _file, raw in batch))
-            for file, raw in batch:
-                if len(raw) > limit:
-                    stats.too_large += 1
-                ref = f"maildir:{file.name}"
-                stats.add(ingest_raw(mailbox=target, raw=raw, source="maildir", source_ref=ref, lookups=lookups))
+        for result in _ingest_batch(target, batch):
+            stats.add(result)
+        stats.too_large += sum(1 for _file, raw in batch if len(raw) > settings.HOTLINE_MAIL_MAX_BYTES)
         for file, _raw in batch:
             _acknowledge(file)
-    stats.seconds = time.perf_counter() - started
     stats.cpu_seconds = time.process_time() - cpu_started
-    logger.info("maildir %s → %s: %s", folder, target.address, stats.as_dict())
     return stats
+
+
+def _ingest_batch(target: Mailbox, batch: list[tuple[Path, bytes]]) -> list[IngestResult]:
+    """One transaction for the batch (each message in its own savepoint): far fewer commits, same guarantees, since
+    nothing in it is acknowledged before it is committed. What its messages will ask (taken already? whose
+    address? which ticket?) is read once, inside it. A deadlock with another importer rolls the batch back and
+    runs it again."""
+    for attempt in range(1, BATCH_ATTEMPTS + 1):
+        try:
+            with chunk_transaction():
+                lookups = prefetch(target.pk, (raw for _file, raw in batch))
+                return [
+                    ingest_raw(mailbox=target, raw=raw, source="maildir", source_ref=f"maildir:{file.name}",
+                               lookups=lookups)
+                    for file, raw in batch
+                ]  # fmt: skip
+        except DatabaseError as exc:
+            if attempt == BATCH_ATTEMPTS or not is_transient(exc):
+                raise
+            logger.warning("maildir: batch rolled back (%s), attempt %d of %d", exc, attempt + 1, BATCH_ATTEMPTS)
+            time.sleep(random.uniform(0.05, 0.25) * attempt)  # noqa: S311 (jitter, not a secret)
+    raise AssertionError("unreachable")

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from hotline.core import batching
 from hotline.knowledge.models import SearchDocument, SearchTerm
 from hotline.knowledge.search import text
 from hotline.knowledge.search.documents import DocumentData
@@ -93,7 +94,11 @@ def upsert(docs: Sequence[DocumentData]) -> None:
 
 
 def remember_terms(texts: Iterable[str]) -> None:
-    """Add the words of titles (and articles) to the typo dictionary; PostgreSQL only, where it is used."""
+    """Add the words of titles (and articles) to the typo dictionary; PostgreSQL only, where it is used.
+
+    In a bulk job's chunk the words of all its documents go in with one statement at its end: one sorted insert
+    per transaction cannot deadlock with another importer's.
+    """
     if connection.vendor != "postgresql":
         return
     found = {
@@ -103,11 +108,16 @@ def remember_terms(texts: Iterable[str]) -> None:
         if TERM_MIN <= len(word) <= TERM_MAX and not word.isdigit()
     }
     if found:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {TERM_TABLE} (word) SELECT unnest(%s::varchar[]) ON CONFLICT DO NOTHING",
-                [sorted(found)],
-            )
+        batching.later(_insert_terms, found)
+
+
+def _insert_terms(word_sets: list[set[str]]) -> None:
+    words = sorted(set().union(*word_sets))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TERM_TABLE} (word) SELECT unnest(%s::varchar[]) ON CONFLICT DO NOTHING",
+            [words],
+        )
 
 
 def delete(kind: str, object_ids: Iterable[int]) -> None:

@@ -57,6 +57,14 @@ class Command(BaseCommand):
         imported.add_argument("path", metavar="PATH", help=gettext("каталог Maildir или папка с .eml"))
         imported.add_argument("--mailbox", help=gettext("адрес ящика (по умолчанию — ящик по умолчанию)"))
         imported.add_argument("--batch", type=int, default=50, help=gettext("писем в одной транзакции"))
+        imported.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help=gettext(
+                "параллельных импортёров на PostgreSQL (по умолчанию HOTLINE_MAIL_IMPORT_WORKERS; 0 — по числу ядер)"
+            ),
+        )
 
         actions.add_parser(
             "reencrypt", help=gettext("перешифровать пароли ящиков первым ключом HOTLINE_SECRETS_KEY (после смены)")
@@ -114,5 +122,7 @@ class Command(BaseCommand):
 
     def _import(self, options: dict[str, Any]) -> None:
         mailbox = mailbox_by_address(options["mailbox"]) if options["mailbox"] else default_mailbox()
-        stats = ingest_maildir(options["path"], mailbox=mailbox, batch_size=max(1, options["batch"]))
+        stats = ingest_maildir(
+            options["path"], mailbox=mailbox, batch_size=max(1, options["batch"]), workers=options["workers"]
+        )
         self.stdout.write(json.dumps(stats.as_dict(), ensure_ascii=False))

@@ -1,0 +1,103 @@
+"""Sharing an import between parallel importers: whatever could touch the same rows stays with one importer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from hotline.desk.mail_ids import make_message_id
+from hotline.desk.models import Message, Ticket
+from hotline.intake.models import InboundMessage, InboundStatus, Mailbox
+from hotline.intake.sample import generate, write_maildir
+from hotline.intake.services.maildir import import_workers, ingest_maildir
+from hotline.intake.services.partition import partition, ties
+from hotline.intake.tests.mailgen import mail
+
+OURS = ["support@example.ru"]
+
+
+def _share_of(shares: list[list[int]]) -> dict[int, int]:
+    return {index: n for n, share in enumerate(shares) for index in share}
+
+
+def test_a_conversation_and_a_persons_mail_stay_together_and_strangers_spread() -> None:
+    raws = [
+        mail(sender="anna@example.com", subject="Нет воды", message_id="a1@example.com"),
+        mail(sender="boris@example.com", subject="Принтер", message_id="b1@example.com"),
+        # Anna's colleague answers in her thread: tied through the Message-ID, not the address.
+        mail(
+            sender="colleague@example.com",
+            subject="Re: Нет воды",
+            message_id="c1@example.com",
+            in_reply_to="a1@example.com",
+            references=["a1@example.com"],
+        ),
+        mail(sender="dina@example.com", subject="Счётчик", message_id="d1@example.com"),
+        mail(sender="ANNA@example.com", subject="Ещё вопрос", message_id="a2@example.com"),  # the same person
+        mail(sender="eva@example.com", subject="Вопрос", message_id="e1@example.com", cc="boris@example.com"),
+    ]
+    shares = partition(raws, 2, OURS)
+    share = _share_of(shares)
+    assert sorted(share) == list(range(len(raws)))  # every message once
+    assert all(s == sorted(s) for s in shares)  # delivery order kept within a share
+    assert share[0] == share[2] == share[4]
+    assert share[1] == share[5]  # Boris copied on Eva's mail: he may become a contact of either
+    assert len(shares) == 2  # the support address everyone writes to ties nobody together
+
+
+def test_a_ticket_named_in_the_subject_or_by_our_message_id_ties_its_messages() -> None:
+    ours = make_message_id(ticket_id=123)
+    raws = [
+        mail(sender="x@example.com", subject="Re: [HL-000123] Нет воды", message_id="x1@example.com"),
+        mail(sender="y@example.com", subject="Ответ", message_id="y1@example.com", in_reply_to=ours.strip("<>")),
+        mail(sender="z@example.com", subject="=?utf-8?b?W0hMLTAwMDEyM10g0J3QtdGCINCy0L7QtNGL?=", message_id="z1@e.com"),
+    ]
+    assert "ticket:123" in ties(raws[0], frozenset(OURS))
+    assert "ticket:123" in ties(raws[1], frozenset(OURS))
+    assert "ticket:123" in ties(raws[2], frozenset(OURS))  # an encoded subject is decoded first
+    assert len(partition(raws, 2, OURS)) == 1
+
+
+def test_groups_are_spread_so_no_importer_idles() -> None:
+    raws = [mail(sender=f"p{n % 6}@example.com", message_id=f"m{n}@example.com") for n in range(60)]
+    sizes = sorted(len(s) for s in partition(raws, 3, OURS))
+    assert sizes == [20, 20, 20]
+
+
+@pytest.mark.django_db
+def test_one_importer_on_sqlite_and_inside_an_open_transaction() -> None:
+    # SQLite writes one transaction at a time anyway; on PostgreSQL this test's transaction holds rows that
+    # other processes could not see.
+    assert import_workers(4, 10_000, 50) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_importers_thread_every_reply_and_take_every_message_once(tmp_path: Path) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel importers run on PostgreSQL only (SQLite writes one transaction at a time)")
+    from hotline.desk.tests.factories import LineQueueFactory
+
+    queue = LineQueueFactory.create(name="Первая линия", slug="line-1", is_default=True)
+    mailbox = Mailbox.objects.create(name="Поддержка", address="support@example.ru", queue=queue, is_default=True)
+    samples = generate(300, seed=21)
+    folder = write_maildir(tmp_path / "Maildir", samples)
+    assert import_workers(2, len(samples), 20) == 2
+    assert import_workers(2, 30, 20) == 1  # not two batches each: not worth a second process
+
+    stats = ingest_maildir(folder, mailbox=mailbox, batch_size=20, workers=2)
+
+    replies = [s for s in samples if s.reply_to_id]
+    autos = [s for s in samples if s.auto_reply]
+    assert stats.total == 300
+    assert stats.statuses[InboundStatus.REPLY] == len(replies)
+    assert stats.statuses[InboundStatus.TICKET] == 300 - len(replies) - len(autos)
+    assert Ticket.objects.count() == stats.statuses[InboundStatus.TICKET]
+    assert InboundMessage.objects.count() == 300
+    for sample in replies:
+        reply = Message.objects.get(external_id=sample.message_id)
+        assert reply.ticket_id == Message.objects.get(external_id=sample.reply_to_id).ticket_id
+    assert not list((folder / "new").iterdir())
+    again = ingest_maildir(folder, mailbox=mailbox, batch_size=20, workers=2)
+    assert again.duplicates == 300
