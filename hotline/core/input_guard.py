@@ -45,11 +45,20 @@ def _in_pairs(pairs: Iterable[tuple[str, list[str]]]) -> str | None:
 
 
 def _offending_field(request: HttpRequest) -> str | None:
-    found = _in_pairs(request.GET.lists())
-    if found is not None or request.method in ("GET", "HEAD", "OPTIONS"):
-        return found
-    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        return _in_pairs(request.POST.lists())
+    """Only what can be looked at without consuming the request: the query string, and bodies of JSON or of an
+    url-encoded form (a multipart body stays unread for the view, which may stream it or sign it; the API's
+    multipart reader checks its fields itself)."""
+    if "%00" in request.META.get("QUERY_STRING", ""):
+        found = _in_pairs(request.GET.lists())
+        if found is not None:
+            return found
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    kind = request.content_type or ""
+    if kind == "application/x-www-form-urlencoded":
+        return _in_pairs(request.POST.lists()) if b"%00" in request.body else None
+    if kind != "application/json" and not kind.endswith("+json"):
+        return None
     body = request.body
     # JSON carries the character escaped; only a body that has the escape is decoded here.
     if b"\\u0000" not in body:

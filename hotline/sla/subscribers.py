@@ -22,7 +22,7 @@ from hotline.desk.events import (
     TicketUpdated,
 )
 from hotline.desk.models import Ticket
-from hotline.desk.services.tickets import ticket_being_opened
+from hotline.desk.services.common import ticket_in_hand
 from hotline.sla.models import TimerKind
 from hotline.sla.services import timers
 
@@ -36,7 +36,7 @@ def _ticket(ticket_id: int) -> Ticket | None:
 
 def on_ticket_opened(event: TicketOpened) -> None:
     # Usually the instance open_ticket is announcing (no need to read back the row it has just written).
-    ticket = ticket_being_opened(event.ticket_id) or _ticket(event.ticket_id)
+    ticket = ticket_in_hand(event.ticket_id) or _ticket(event.ticket_id)
     if ticket is not None:
         timers.start_ticket_timers(ticket=ticket, at=ticket.created_at, actor_id=event.actor_id)
 
@@ -65,7 +65,7 @@ def on_status_changed(event: TicketStatusChanged) -> None:
 def on_message_added(event: MessageAdded) -> None:
     if event.is_internal or event.kind != MessageKind.REPLY:
         return
-    ticket = _ticket(event.ticket_id)
+    ticket = ticket_in_hand(event.ticket_id) or _ticket(event.ticket_id)
     if ticket is None:
         return
     now = timezone.now()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import models
@@ -18,6 +20,30 @@ from hotline.desk.models import Message, Ticket, TicketHistory, format_ticket_nu
 
 HISTORY_VALUE_MAX = 255
 FINAL_STATUSES = frozenset({Status.CLOSED, Status.CANCELLED})
+
+
+# The ticket whose event is being published right now (see ``ticket_in_hand``).
+_in_hand: ContextVar[Ticket | None] = ContextVar("hotline_ticket_in_hand", default=None)
+
+
+@contextlib.contextmanager
+def announcing(ticket: Ticket) -> Iterator[None]:
+    """Publish the ticket's event in this block: its sync subscribers may take the instance instead of the row."""
+    token = _in_hand.set(ticket)
+    try:
+        yield
+    finally:
+        _in_hand.reset(token)
+
+
+def ticket_in_hand(ticket_id: int) -> Ticket | None:
+    """For a desk event's sync subscribers: the instance the service is announcing, which is the row they would read
+    back (written a moment ago in this transaction, under its lock, unchanged since). None for any other ticket.
+
+    Subscribers read it and must not change it: the service's caller gets this same instance.
+    """
+    ticket = _in_hand.get()
+    return ticket if ticket is not None and ticket.pk == ticket_id else None
 
 
 def actor_id(actor: User | None) -> int | None:

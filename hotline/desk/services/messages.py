@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import nh3
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.core import roles
+from hotline.core import batching, roles
 from hotline.core.errors import Conflict, Forbidden, ValidationFailed
 from hotline.core.events import publish
 from hotline.core.models import AuditLog, User
@@ -24,6 +23,7 @@ from hotline.desk.models import Message, Ticket
 from hotline.desk.services.attachments import check_files, store_files
 from hotline.desk.services.common import (
     actor_id,
+    announcing,
     ensure_can_view,
     ensure_can_work,
     ensure_not_final,
@@ -67,16 +67,17 @@ def _bodies(body_text: str, body_html: str) -> tuple[str, str]:
 
 
 def _publish(actor: User | None, ticket: Ticket, message: Message) -> None:
-    publish(
-        MessageAdded(
-            actor_id=actor_id(actor),
-            ticket_id=ticket.pk,
-            message_id=message.pk,
-            kind=message.kind,
-            is_internal=message.is_internal,
-            from_customer=message.is_from_customer,
+    with announcing(ticket):
+        publish(
+            MessageAdded(
+                actor_id=actor_id(actor),
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+                kind=message.kind,
+                is_internal=message.is_internal,
+                from_customer=message.is_from_customer,
+            )
         )
-    )
 
 
 def _follow_merges(ticket: Ticket) -> Ticket:
@@ -105,7 +106,7 @@ def _customer_author(actor: User | None, ticket: Ticket, author_contact: Contact
     return contact
 
 
-@transaction.atomic
+@batching.atomic  # a bulk import's message is its own savepoint already
 def add_reply(
     *,
     actor: User | None,
@@ -194,7 +195,7 @@ def add_reply(
     return message
 
 
-@transaction.atomic
+@batching.atomic  # a bulk import's message is its own savepoint already
 def add_note(
     *, actor: User | None, ticket: Ticket, body_text: str, body_html: str = "", attachments: Sequence[Any] = ()
 ) -> Message:

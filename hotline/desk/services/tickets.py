@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from contextvars import ContextVar
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.core import config_cache, roles
+from hotline.core import batching, config_cache, roles
 from hotline.core.errors import Conflict, Forbidden, ValidationFailed
 from hotline.core.events import publish
 from hotline.core.models import AuditLog, IdempotencyKey, User
@@ -26,6 +25,7 @@ from hotline.desk.services.assignment import AUTO_ASSIGNMENT_REASON, _member_age
 from hotline.desk.services.attachments import check_files, store_files
 from hotline.desk.services.common import (
     actor_id,
+    announcing,
     ensure_can_work,
     ensure_not_final,
     lock_ticket,
@@ -42,19 +42,6 @@ DESCRIPTION_MAX = 100_000
 TAG_MAX = 64
 TAGS_PER_TICKET = 30
 IDEMPOTENCY_SCOPE = "desk.open_ticket"
-
-# The ticket whose TicketOpened is being published right now (see ``ticket_being_opened``).
-_being_opened: ContextVar[Ticket | None] = ContextVar("hotline_ticket_being_opened", default=None)
-
-
-def ticket_being_opened(ticket_id: int) -> Ticket | None:
-    """For TicketOpened's sync subscribers: the instance ``open_ticket`` is announcing, which is the row they would
-    read back (written a moment ago in this transaction, unchanged since). None for any other ticket or moment.
-
-    Subscribers read it and must not change it: the caller of ``open_ticket`` gets this same instance.
-    """
-    ticket = _being_opened.get()
-    return ticket if ticket is not None and ticket.pk == ticket_id else None
 
 
 def clean_subject(subject: str) -> str:
@@ -170,7 +157,8 @@ def _nothing_related_yet(ticket: Ticket, *, watched: bool, tagged: bool) -> None
     Ticket.rating.related.set_cached_value(ticket, None)
 
 
-@transaction.atomic
+# A bulk import's message is its own savepoint already (batching.attempt): none more here.
+@batching.atomic
 @config_cache.pinned()  # routing, priority and the SLA subscriber check the configuration's version once
 def open_ticket(
     *,
@@ -336,8 +324,7 @@ def open_ticket(
         audit_action=AuditLog.Action.CREATE,
         summary=f"{ticket.number}: {subject}",
     )
-    announcing = _being_opened.set(ticket)
-    try:
+    with announcing(ticket):
         publish(
             TicketOpened(
                 actor_id=actor_id(actor),
@@ -347,8 +334,6 @@ def open_ticket(
                 contact_id=contact.pk if contact else None,
             )
         )
-    finally:
-        _being_opened.reset(announcing)
     if ticket.assignee is not None:
         record_assignment(
             actor=actor if assignee is not None else None,

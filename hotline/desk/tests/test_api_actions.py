@@ -391,3 +391,10 @@ def test_an_escaped_backslash_before_u0000_is_ordinary_text(operator: User, tick
     reason = "путь C:\\u0000\\файл"  # a backslash and the letters u0000, not the NUL character
     ok(act(Api.session(operator), ticket, "status", {"status": "pending_customer", "reason": reason}))
     assert TicketHistory.objects.filter(ticket=ticket, field="status", reason=reason).exists()
+
+
+def test_a_nul_character_in_a_multipart_field_is_refused(operator: User, ticket: Ticket) -> None:
+    api = Api.session(operator)
+    response = api.client.post(f"/api/tickets/{ticket.number}/notes", {"body_text": "фото\x00счётчика"})
+    refused(response, 422, "body_text")
+    assert not Message.objects.filter(ticket=ticket, body_text__contains="счётчика").exists()

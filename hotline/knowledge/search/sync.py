@@ -21,7 +21,7 @@ from hotline.customers.models import Contact
 from hotline.customers.services.contacts import contact_being_created
 from hotline.desk.events import MessageAdded, TicketMerged, TicketOpened, TicketUpdated
 from hotline.desk.models import Ticket
-from hotline.desk.services.tickets import ticket_being_opened
+from hotline.desk.services.common import ticket_in_hand
 from hotline.knowledge.events import ArticleDeleted, ArticleSaved
 from hotline.knowledge.models import DocumentKind
 from hotline.knowledge.search import documents, index
@@ -75,7 +75,7 @@ def refresh_article(article_id: int) -> None:
 
 def on_ticket_opened(event: TicketOpened) -> None:
     # Usually the instance open_ticket is announcing: its row need not be read back.
-    opened = ticket_being_opened(event.ticket_id)
+    opened = ticket_in_hand(event.ticket_id)
     if opened is not None:
         parent_id = opened.parent_id
     else:
