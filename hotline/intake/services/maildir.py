@@ -131,7 +131,7 @@ def ingest_maildir(
     if len(shares) > 1:
         stats = _ingest_in_parallel(shares, target, batch_size)
     else:
-        stats = _ingest_share([str(f) for f in files], target.pk, batch_size)
+        stats = _ingest_files(files, target, batch_size)
     stats.seconds = time.perf_counter() - started
     logger.info("maildir %s → %s (%d importers): %s", folder, target.address, len(shares), stats.as_dict())
     return stats
@@ -167,8 +167,8 @@ def _ingest_in_parallel(shares: list[list[Path]], target: Mailbox, batch_size: i
     _close_connections()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
-        parts = list(pool.map(_ingest_share, [[str(f) for f in share] for share in shares],
-                              [target.pk] * len(shares), [batch_size] * len(shares)))  # fmt: skip
+        running = [pool.submit(_importer, [str(f) for f in share], target.pk, batch_size) for share in shares]
+        parts = [future.result() for future in running]
     stats = IngestStats()
     for part in parts:
         stats.merge(part)
@@ -185,11 +185,18 @@ def _close_connections() -> None:
             close_pool()
 
 
-def _ingest_share(paths: list[str], mailbox_id: int, batch_size: int) -> IngestStats:
-    """Import these messages in order, a batch per transaction (also the body of a parallel importer)."""
+def _importer(paths: list[str], mailbox_id: int, batch_size: int) -> IngestStats:
+    """The body of a parallel importer (a forked process)."""
+    try:
+        target = Mailbox.objects.select_related("queue").get(pk=mailbox_id)
+        return _ingest_files([Path(p) for p in paths], target, batch_size)
+    finally:
+        _close_connections()
+
+
+def _ingest_files(files: list[Path], target: Mailbox, batch_size: int) -> IngestStats:
+    """Import these messages in order, a batch per transaction."""
     cpu_started = time.process_time()
-    target = Mailbox.objects.select_related("queue").get(pk=mailbox_id)
-    files = [Path(p) for p in paths]
     stats = IngestStats()
     for start in range(0, len(files), max(1, batch_size)):
         batch: list[tuple[Path, bytes]] = []
@@ -217,10 +224,11 @@ def _ingest_batch(target: Mailbox, batch: list[tuple[Path, bytes]]) -> list[Inge
             with chunk_transaction():
                 lookups = prefetch(target.pk, (raw for _file, raw in batch))
                 return [
-                    ingest_raw(mailbox=target, raw=raw, source="maildir", source_ref=f"maildir:{file.name}",
-                               lookups=lookups)
+                    ingest_raw(
+                        mailbox=target, raw=raw, source="maildir", source_ref=f"maildir:{file.name}", lookups=lookups
+                    )
                     for file, raw in batch
-                ]  # fmt: skip
+                ]
         except DatabaseError as exc:
             if attempt == BATCH_ATTEMPTS or not is_transient(exc):
                 raise

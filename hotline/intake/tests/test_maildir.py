@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -73,3 +74,32 @@ def test_measure_import_rate(mailbox: Mailbox, tmp_path: Path) -> None:
     folder = write_maildir(tmp_path / "Maildir", generate(count, seed=42))
     stats = ingest_maildir(folder, mailbox=mailbox)
     print("\nemail_intake", stats.as_dict())
+
+
+def test_a_batch_that_loses_a_deadlock_runs_again_and_takes_each_message_once(
+    mailbox: Mailbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import psycopg
+    from django.db import OperationalError
+
+    from hotline.intake.services import maildir
+
+    real = maildir.ingest_raw
+    calls = {"n": 0}
+
+    def deadlocking_once(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 3:  # mid-batch: two messages of the batch are in already
+            raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected("deadlock detected")
+        return real(**kwargs)
+
+    monkeypatch.setattr(maildir, "ingest_raw", deadlocking_once)
+    folder = write_maildir(tmp_path / "Maildir", generate(12, seed=9))
+
+    stats = ingest_maildir(folder, mailbox=mailbox, batch_size=5)
+
+    assert stats.total == 12
+    assert stats.duplicates == 0
+    assert InboundMessage.objects.count() == 12
+    assert Ticket.objects.count() == stats.statuses[InboundStatus.TICKET]
+    assert "batch rolled back" in caplog.text
