@@ -10,10 +10,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from hotline.desk.models import Message, Ticket
+from hotline.desk.models import Ticket
 from hotline.intake.models import InboundMessage, InboundStatus, Mailbox
 from hotline.intake.sample import generate, write_maildir
 from hotline.intake.services.maildir import ingest_maildir
+from hotline.intake.tests.checks import assert_taken_and_threaded
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +25,7 @@ def test_import_threads_replies_and_acknowledges_each_message(mailbox: Mailbox, 
 
     stats = ingest_maildir(tmp_path / "Maildir", mailbox=mailbox)
 
-    replies = [m for m in messages if m.reply_to_id]
-    autos = [m for m in messages if m.auto_reply]
-    assert stats.total == 120
-    assert stats.statuses[InboundStatus.REPLY] == len(replies)
-    assert stats.statuses[InboundStatus.TICKET] == 120 - len(replies) - len(autos)
-    assert Ticket.objects.count() == stats.statuses[InboundStatus.TICKET]
-    for sample in replies:
-        reply = Message.objects.get(external_id=sample.message_id)
-        original = Message.objects.get(external_id=sample.reply_to_id)
-        assert reply.ticket_id == original.ticket_id
+    assert_taken_and_threaded(messages, stats)
     assert not list((tmp_path / "Maildir" / "new").iterdir())
     assert all(name.endswith(":2,S") for name in os.listdir(tmp_path / "Maildir" / "cur"))
 
@@ -82,9 +74,8 @@ def test_a_batch_that_loses_a_deadlock_runs_again_and_takes_each_message_once(
     import psycopg
     from django.db import OperationalError
 
-    from hotline.intake.services import maildir
+    from hotline.intake.services.ingest import ingest_raw as real
 
-    real = maildir.ingest_raw
     calls = {"n": 0}
 
     def deadlocking_once(**kwargs: Any) -> Any:
@@ -93,7 +84,7 @@ def test_a_batch_that_loses_a_deadlock_runs_again_and_takes_each_message_once(
             raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected("deadlock detected")
         return real(**kwargs)
 
-    monkeypatch.setattr(maildir, "ingest_raw", deadlocking_once)
+    monkeypatch.setattr("hotline.intake.services.maildir.ingest_raw", deadlocking_once)
     folder = write_maildir(tmp_path / "Maildir", generate(12, seed=9))
 
     stats = ingest_maildir(folder, mailbox=mailbox, batch_size=5)

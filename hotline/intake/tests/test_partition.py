@@ -8,11 +8,11 @@ import pytest
 from django.db import connection
 
 from hotline.desk.mail_ids import make_message_id
-from hotline.desk.models import Message, Ticket
-from hotline.intake.models import InboundMessage, InboundStatus, Mailbox
+from hotline.intake.models import InboundMessage, Mailbox
 from hotline.intake.sample import generate, write_maildir
 from hotline.intake.services.maildir import import_workers, ingest_maildir
 from hotline.intake.services.partition import partition, ties
+from hotline.intake.tests.checks import assert_taken_and_threaded
 from hotline.intake.tests.mailgen import mail
 
 OURS = ["support@example.ru"]
@@ -88,16 +88,8 @@ def test_parallel_importers_thread_every_reply_and_take_every_message_once(tmp_p
 
     stats = ingest_maildir(folder, mailbox=mailbox, batch_size=20, workers=2)
 
-    replies = [s for s in samples if s.reply_to_id]
-    autos = [s for s in samples if s.auto_reply]
-    assert stats.total == 300
-    assert stats.statuses[InboundStatus.REPLY] == len(replies)
-    assert stats.statuses[InboundStatus.TICKET] == 300 - len(replies) - len(autos)
-    assert Ticket.objects.count() == stats.statuses[InboundStatus.TICKET]
+    assert_taken_and_threaded(samples, stats)
     assert InboundMessage.objects.count() == 300
-    for sample in replies:
-        reply = Message.objects.get(external_id=sample.message_id)
-        assert reply.ticket_id == Message.objects.get(external_id=sample.reply_to_id).ticket_id
     assert not list((folder / "new").iterdir())
     again = ingest_maildir(folder, mailbox=mailbox, batch_size=20, workers=2)
     assert again.duplicates == 300
