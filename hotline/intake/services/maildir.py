@@ -32,7 +32,7 @@ from hotline.intake.services.ingest import IngestResult, chunk_transaction, inge
 from hotline.intake.services.lookups import prefetch
 from hotline.intake.services.mailboxes import default_mailbox
 from hotline.intake.services.outcomes import our_addresses
-from hotline.intake.services.partition import partition_files
+from hotline.intake.services.partition import share_out, ties
 
 logger = logging.getLogger(__name__)
 BATCH = 50
@@ -159,7 +159,8 @@ def _head(file: Path) -> bytes:
 
 
 def _shares(files: list[Path], count: int) -> list[list[Path]]:
-    return partition_files(files, [_head(f) for f in files], count, our_addresses())
+    ours = frozenset(our_addresses())
+    return [[files[i] for i in share] for share in share_out([ties(_head(f), ours) for f in files], count)]
 
 
 def _ingest_in_parallel(shares: list[list[Path]], target: Mailbox, batch_size: int) -> IngestStats:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from hotline.desk.mail_ids import parse_message_id
 from hotline.intake.mail.headers import decode_header, parse_addresses, parse_message_ids
@@ -71,28 +70,29 @@ class _Groups:
 
 
 def partition(raws: Sequence[bytes], parts: int, ours: Iterable[str] = ()) -> list[list[int]]:
-    """The message indexes for each of at most ``parts`` importers, each share in the original order.
+    """The message indexes for each of at most ``parts`` importers, each share in the original order."""
+    own = frozenset(a.lower() for a in ours)
+    return share_out([ties(raw, own) for raw in raws], parts)
+
+
+def share_out(tie_sets: Sequence[set[str]], parts: int) -> list[list[int]]:
+    """``partition`` from each message's ties (read one message at a time: a large import is not held in memory).
 
     Groups go largest first to the share with the fewest messages, so one big conversation does not leave the
     others idle longer than it must.
     """
-    own = frozenset(a.lower() for a in ours)
-    groups = _Groups(len(raws))
+    groups = _Groups(len(tie_sets))
     first_with: dict[str, int] = {}
-    for index, raw in enumerate(raws):
-        for tie in ties(raw, own):
+    for index, found in enumerate(tie_sets):
+        for tie in found:
             if tie in first_with:
                 groups.join(first_with[tie], index)
             else:
                 first_with[tie] = index
     members: dict[int, list[int]] = {}
-    for index in range(len(raws)):
+    for index in range(len(tie_sets)):
         members.setdefault(groups.find(index), []).append(index)
     shares: list[list[int]] = [[] for _ in range(max(1, parts))]
     for group in sorted(members.values(), key=len, reverse=True):
         min(shares, key=len).extend(group)
     return [sorted(share) for share in shares if share]
-
-
-def partition_files(files: Sequence[Path], raws: Sequence[bytes], parts: int, ours: Iterable[str]) -> list[list[Path]]:
-    return [[files[i] for i in share] for share in partition(raws, parts, ours)]
