@@ -49,7 +49,8 @@ class IngestStats:
     duplicates: int = 0
     too_large: int = 0
     seconds: float = 0.0
-    cpu_seconds: float = 0.0  # this process's CPU time: comparable between runs on a busy machine
+    cpu_seconds: float = 0.0  # the importers' CPU time: comparable between runs on a busy machine
+    importers: int = 1
 
     @property
     def rate(self) -> float:
@@ -78,6 +79,7 @@ class IngestStats:
             "too_large": self.too_large,
             "seconds": round(self.seconds, 3),
             "cpu_seconds": round(self.cpu_seconds, 3),
+            "importers": self.importers,
             "messages_per_second": round(self.rate, 1),
         }
 
@@ -133,7 +135,8 @@ def ingest_maildir(
     else:
         stats = _ingest_files(files, target, batch_size)
     stats.seconds = time.perf_counter() - started
-    logger.info("maildir %s → %s (%d importers): %s", folder, target.address, len(shares), stats.as_dict())
+    stats.importers = len(shares)
+    logger.info("maildir %s → %s: %s", folder, target.address, stats.as_dict())
     return stats
 
 

@@ -87,6 +87,7 @@ def test_parallel_importers_thread_every_reply_and_take_every_message_once(tmp_p
     assert import_workers(2, 30, 20) == 1  # not two batches each: not worth a second process
 
     stats = ingest_maildir(folder, mailbox=mailbox, batch_size=20, workers=2)
+    assert stats.importers == 2
 
     assert_taken_and_threaded(samples, stats)
     assert InboundMessage.objects.count() == 300
