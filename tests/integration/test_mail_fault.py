@@ -21,6 +21,7 @@ import pytest
 from hotline.desk.tests.factories import LineQueueFactory
 from hotline.intake.models import Mailbox, MailboxKind
 from hotline.intake.sample import generate, write_maildir
+from tests.integration.mail_checks import assert_each_taken_once
 from tests.integration.test_celery_periodic import ROOT, SharedDatabase
 
 MESSAGES = 240
@@ -145,28 +146,4 @@ def test_killed_importer_loses_nothing_and_takes_nothing_twice(shared: SharedDat
     )
     assert kills == KILLS, "the importer finished before it could be killed often enough"
 
-    # Every message: taken once.
-    rows = shared.rows("SELECT message_id, status, ticket_id FROM intake_inboundmessage")
-    assert len(rows) == MESSAGES
-    assert len({r[0] for r in rows}) == MESSAGES
-    taken = {mid: (status, ticket) for mid, status, ticket in rows}
-    # Every request a ticket, every reply a message in its request's ticket, each exactly once.
-    messages = shared.rows("SELECT external_id, ticket_id FROM desk_message WHERE external_id <> ''")
-    by_id: dict[str, list[int]] = {}
-    for external_id, ticket_id in messages:
-        by_id.setdefault(external_id, []).append(ticket_id)
-    for sample in samples:
-        status, ticket = taken[sample.message_id]
-        if sample.auto_reply:
-            assert status == "auto_reply"
-            assert sample.message_id not in by_id
-            continue
-        assert by_id.get(sample.message_id) == [ticket], sample.message_id
-        if sample.reply_to_id:
-            assert status == "reply"
-            assert ticket == taken[sample.reply_to_id][1]
-        else:
-            assert status == "ticket"
-    requests = [s for s in samples if not s.reply_to_id and not s.auto_reply]
-    assert shared.rows("SELECT COUNT(*) FROM desk_ticket")[0][0] == len(requests)
-    assert not list((maildir / "new").iterdir())
+    assert_each_taken_once(shared, samples, maildir)

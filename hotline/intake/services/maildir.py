@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import random
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -130,9 +131,10 @@ def ingest_maildir(
     started = time.perf_counter()
     count = import_workers(workers, len(files), batch_size)
     shares = _shares(files, count) if count > 1 else [files]
-    if len(shares) > 1:
+    if len(shares) > 1 and _forkable():
         stats = _ingest_in_parallel(shares, target, batch_size)
     else:
+        shares = [files]
         stats = _ingest_files(files, target, batch_size)
     stats.seconds = time.perf_counter() - started
     stats.importers = len(shares)
@@ -143,7 +145,8 @@ def ingest_maildir(
 def import_workers(asked: int | None, messages: int, batch_size: int) -> int:
     """How many importers share an import: as asked (default ``HOTLINE_MAIL_IMPORT_WORKERS``, 0: one per CPU), but
     one on SQLite (it writes one transaction at a time anyway), inside an open transaction (the others would not
-    see what it holds) and for fewer than two batches per importer."""
+    see what it holds) and for fewer than two batches per importer. (And one when the process runs other threads
+    than its database pool's: see ``_forkable``.)"""
     wanted = asked if asked is not None else int(settings.HOTLINE_MAIL_IMPORT_WORKERS)
     if wanted <= 0:
         wanted = os.cpu_count() or 1
@@ -166,9 +169,15 @@ def _shares(files: list[Path], count: int) -> list[list[Path]]:
     return [[files[i] for i in share] for share in share_out([ties(_head(f), ours) for f in files], count)]
 
 
+def _forkable() -> bool:
+    """Whether importers can be forked from here: with the connections and the pool's threads closed, no other
+    thread may be running (a fork copies every lock as it is, held or not: e.g. by a server thread of a test)."""
+    _close_connections()
+    return threading.active_count() == 1
+
+
 def _ingest_in_parallel(shares: list[list[Path]], target: Mailbox, batch_size: int) -> IngestStats:
     """Each share in its own process (forked: it inherits the configuration, opens its own connection)."""
-    _close_connections()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
         running = [pool.submit(_importer, [str(f) for f in share], target.pk, batch_size) for share in shares]

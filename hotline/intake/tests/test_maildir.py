@@ -10,11 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from hotline.desk.models import Ticket
+from hotline.desk.models import Message, Ticket
 from hotline.intake.models import InboundMessage, InboundStatus, Mailbox
 from hotline.intake.sample import generate, write_maildir
 from hotline.intake.services.maildir import ingest_maildir
-from hotline.intake.tests.checks import assert_taken_and_threaded
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +24,16 @@ def test_import_threads_replies_and_acknowledges_each_message(mailbox: Mailbox, 
 
     stats = ingest_maildir(tmp_path / "Maildir", mailbox=mailbox)
 
-    assert_taken_and_threaded(messages, stats)
+    replies = [m for m in messages if m.reply_to_id]
+    autos = [m for m in messages if m.auto_reply]
+    assert stats.total == 120
+    assert stats.statuses[InboundStatus.REPLY] == len(replies)
+    assert stats.statuses[InboundStatus.TICKET] == 120 - len(replies) - len(autos)
+    assert Ticket.objects.count() == stats.statuses[InboundStatus.TICKET]
+    for sample in replies:
+        reply = Message.objects.get(external_id=sample.message_id)
+        original = Message.objects.get(external_id=sample.reply_to_id)
+        assert reply.ticket_id == original.ticket_id
     assert not list((tmp_path / "Maildir" / "new").iterdir())
     assert all(name.endswith(":2,S") for name in os.listdir(tmp_path / "Maildir" / "cur"))
 

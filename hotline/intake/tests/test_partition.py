@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import threading
 
 import pytest
-from django.db import connection
 
 from hotline.desk.mail_ids import make_message_id
-from hotline.intake.models import InboundMessage, Mailbox
-from hotline.intake.sample import generate, write_maildir
-from hotline.intake.services.maildir import import_workers, ingest_maildir
+from hotline.intake.services.maildir import import_workers
 from hotline.intake.services.partition import partition, ties
-from hotline.intake.tests.checks import assert_taken_and_threaded
 from hotline.intake.tests.mailgen import mail
 
 OURS = ["support@example.ru"]
@@ -73,24 +69,14 @@ def test_one_importer_on_sqlite_and_inside_an_open_transaction() -> None:
     assert import_workers(4, 10_000, 50) == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_parallel_importers_thread_every_reply_and_take_every_message_once(tmp_path: Path) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("parallel importers run on PostgreSQL only (SQLite writes one transaction at a time)")
-    from hotline.desk.tests.factories import LineQueueFactory
+def test_importers_are_not_forked_beside_another_thread() -> None:
+    from hotline.intake.services import maildir
 
-    queue = LineQueueFactory.create(name="Первая линия", slug="line-1", is_default=True)
-    mailbox = Mailbox.objects.create(name="Поддержка", address="support@example.ru", queue=queue, is_default=True)
-    samples = generate(300, seed=21)
-    folder = write_maildir(tmp_path / "Maildir", samples)
-    assert import_workers(2, len(samples), 20) == 2
-    assert import_workers(2, 30, 20) == 1  # not two batches each: not worth a second process
-
-    stats = ingest_maildir(folder, mailbox=mailbox, batch_size=20, workers=2)
-    assert stats.importers == 2
-
-    assert_taken_and_threaded(samples, stats)
-    assert InboundMessage.objects.count() == 300
-    assert not list((folder / "new").iterdir())
-    again = ingest_maildir(folder, mailbox=mailbox, batch_size=20, workers=2)
-    assert again.duplicates == 300
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not maildir._forkable()  # a fork would copy the other thread's locks as they are
+    finally:
+        stop.set()
+        other.join()
