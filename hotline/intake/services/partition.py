@@ -13,9 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 
 from hotline.desk.mail_ids import parse_message_id
-from hotline.intake.mail.headers import decode_header, parse_addresses, parse_message_ids
+from hotline.intake.mail.headers import decode_header, parse_message_ids
 from hotline.intake.services.keys import header_block
-from hotline.intake.services.people import clean_address
 from hotline.intake.services.threading import subject_number_pattern
 
 _HEADER = re.compile(
@@ -23,6 +22,7 @@ _HEADER = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 IDS_PER_MESSAGE = 50
+_ADDRESS = re.compile(rb"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
 def ties(raw: bytes, ours: frozenset[str]) -> set[str]:
@@ -34,9 +34,10 @@ def ties(raw: bytes, ours: frozenset[str]) -> set[str]:
         text = value.decode("utf-8", "replace")
         field = name.lower()
         if field in (b"from", b"to", b"cc"):
-            for address in parse_addresses(text):
-                clean = clean_address(address.email)
-                if clean is not None and clean not in ours:
+            # Addresses are ASCII whatever the display names: found as they are, without decoding the header.
+            for address in _ADDRESS.findall(value):
+                clean = address.decode("ascii").lower()
+                if clean not in ours:
                     found.add(f"addr:{clean}")
         elif field == b"subject":
             found.update(f"ticket:{int(m.group(1))}" for m in number.finditer(decode_header(text)))
