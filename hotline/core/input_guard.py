@@ -37,6 +37,11 @@ def nul_field(value: Any, path: str = "") -> str | None:
     return None
 
 
+def refusal() -> str:
+    """What the person is told (the API's multipart reader says the same)."""
+    return _("Текст не может содержать нулевой символ (U+0000)")
+
+
 def _in_pairs(pairs: Iterable[tuple[str, list[str]]]) -> str | None:
     for key, values in pairs:
         if NUL in key or any(NUL in v for v in values):
@@ -77,7 +82,7 @@ class RejectNulCharactersMiddleware:
         field = _offending_field(request)
         if field is None:
             return self.get_response(request)
-        message = _("Текст не может содержать нулевой символ (U+0000)")
+        message = refusal()
         if request.path.startswith("/api/"):
             return JsonResponse({"code": "validation_failed", "message": message, "field": field}, status=422)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -13,8 +13,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from hotline.core import input_guard
 from hotline.core.errors import NotFound, ValidationFailed
-from hotline.core.input_guard import nul_field
 from hotline.core.models import User
 from hotline.customers import permissions as customer_permissions
 from hotline.customers import selectors as customer_selectors
@@ -106,11 +106,9 @@ def parse_body[S: BaseModel](request: HttpRequest, schema: type[S]) -> tuple[S, 
             raise _body_error("Тело запроса — не JSON", "json_invalid") from exc
     if not isinstance(data, dict):
         raise _body_error("Тело запроса — JSON-объект с полями", "model_type")
-    nul = nul_field(data)  # form fields: the middleware leaves multipart bodies to the view
+    nul = input_guard.nul_field(data)  # form fields: the middleware leaves multipart bodies to the view
     if nul is not None:
-        raise NinjaValidationError(
-            [{"loc": ("body", nul), "msg": "Текст не может содержать нулевой символ (U+0000)", "type": "nul_character"}]
-        )
+        raise NinjaValidationError([{"loc": ("body", nul), "msg": input_guard.refusal(), "type": "nul_character"}])
     try:
         return schema.model_validate(data), files
     except PydanticValidationError as exc:

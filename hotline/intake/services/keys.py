@@ -6,6 +6,7 @@ microseconds: a restarted import walks past thousands of them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -13,9 +14,7 @@ from dataclasses import dataclass
 from hotline.intake.mail.headers import parse_message_id
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
-_MESSAGE_ID = re.compile(rb"^message-id[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 # Without a Message-ID a message is known by what its author wrote, not by the hops it took (Received, …).
-_AUTHORED = re.compile(rb"^(from|to|cc|subject|date)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 _TRAILING_SPACE = re.compile(rb"[ \t]+(?=\r?\n|$)")
 _LINE_ENDS = re.compile(rb"\r\n|\r")
 MESSAGE_ID_MAX = 255
@@ -41,10 +40,22 @@ def header_block(raw: bytes) -> tuple[bytes, bytes]:
     return raw[: match.start()], raw[match.end() :]
 
 
+def header_fields(headers: bytes, *names: bytes) -> list[tuple[bytes, bytes]]:
+    """(lower-case name, raw value with its folded lines) of each header called one of ``names``, in order: read
+    straight off a header block, nothing decoded."""
+    return [(name.lower(), value) for name, value in _field_pattern(names).findall(headers)]
+
+
+@functools.cache
+def _field_pattern(names: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    alternatives = b"|".join(re.escape(name) for name in names)
+    return re.compile(rb"^(" + alternatives + rb")[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+
+
 def message_keys(raw: bytes) -> MessageKeys:
     headers, body = header_block(raw)
-    found = _MESSAGE_ID.search(headers)
-    message_id = parse_message_id(found.group(1).decode("latin-1")) if found else ""
+    found = header_fields(headers, b"message-id")
+    message_id = parse_message_id(found[0][1].decode("latin-1")) if found else ""
     message_id = message_id[:MESSAGE_ID_MAX]
     # The same message may come back with other Received lines or line ends (IMAP vs SMTP): compare bodies.
     normalised = _TRAILING_SPACE.sub(b"", _LINE_ENDS.sub(b"\n", body)).rstrip(b"\n")
@@ -54,7 +65,8 @@ def message_keys(raw: bytes) -> MessageKeys:
         dedupe_key = hashlib.sha256(b"mid:" + message_id.encode("utf-8", "surrogatepass")).hexdigest()
     else:
         digest = hashlib.sha256(b"authored:")
-        for name, value in sorted((n.lower(), _LINE_ENDS.sub(b"\n", v).strip()) for n, v in _AUTHORED.findall(headers)):
+        authored = header_fields(headers, b"from", b"to", b"cc", b"subject", b"date")
+        for name, value in sorted((n, _LINE_ENDS.sub(b"\n", v).strip()) for n, v in authored):
             digest.update(name + b":" + value + b"\n")
         digest.update(body_sha256.encode())
         dedupe_key = digest.hexdigest()

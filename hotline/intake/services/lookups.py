@@ -14,7 +14,6 @@ PostgreSQL's unique key and advisory locks still decide between two importers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -23,12 +22,9 @@ from hotline.desk.choices import Channel
 from hotline.desk.models import Message
 from hotline.intake.mail.headers import parse_message_ids, parse_sender
 from hotline.intake.models import InboundMessage
-from hotline.intake.services.keys import MessageKeys, header_block, message_keys
+from hotline.intake.services.keys import MessageKeys, header_block, header_fields, message_keys
 from hotline.intake.services.people import clean_address
 
-_HEADER = re.compile(
-    rb"^(from|message-id|in-reply-to|references)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE
-)
 THREAD_IDS_PER_MESSAGE = 50
 
 
@@ -84,10 +80,9 @@ def header_hints(raw: bytes) -> Hints:
     headers, _body = header_block(raw)
     sender: str | None = None
     ids: list[str] = []
-    for name, value in _HEADER.findall(headers):
+    for name, value in header_fields(headers, b"from", b"message-id", b"in-reply-to", b"references"):
         text = value.decode("utf-8", "replace")
-        lowered = name.lower()
-        if lowered == b"from":
+        if name == b"from":
             if sender is None:
                 found = parse_sender(text)
                 sender = clean_address(found.email) if found is not None and found.email else None

@@ -33,7 +33,7 @@ from hotline.intake.services.ingest import IngestResult, chunk_transaction, inge
 from hotline.intake.services.lookups import prefetch
 from hotline.intake.services.mailboxes import default_mailbox
 from hotline.intake.services.outcomes import our_addresses
-from hotline.intake.services.partition import share_out, ties
+from hotline.intake.services.partition import partition
 
 logger = logging.getLogger(__name__)
 BATCH = 50
@@ -165,8 +165,8 @@ def _head(file: Path) -> bytes:
 
 
 def _shares(files: list[Path], count: int) -> list[list[Path]]:
-    ours = frozenset(our_addresses())
-    return [[files[i] for i in share] for share in share_out([ties(_head(f), ours) for f in files], count)]
+    heads = (_head(f) for f in files)  # one at a time: a large import's heads are never all in memory
+    return [[files[i] for i in share] for share in partition(heads, count, our_addresses())]
 
 
 def _forkable() -> bool:

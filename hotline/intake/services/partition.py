@@ -10,18 +10,15 @@ importer with the least work so far.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from hotline.desk.mail_ids import parse_message_id
 from hotline.intake.mail.headers import decode_header, parse_message_ids
-from hotline.intake.services.keys import header_block
+from hotline.intake.services.keys import header_block, header_fields
 from hotline.intake.services.threading import subject_number_pattern
 
-_HEADER = re.compile(
-    rb"^(from|to|cc|subject|message-id|in-reply-to|references)[ \t]*:(.*(?:\r?\n[ \t].*)*)",
-    re.IGNORECASE | re.MULTILINE,
-)
 IDS_PER_MESSAGE = 50
+_TIED_HEADERS = (b"from", b"to", b"cc", b"subject", b"message-id", b"in-reply-to", b"references")
 _ADDRESS = re.compile(rb"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
@@ -30,9 +27,8 @@ def ties(raw: bytes, ours: frozenset[str]) -> set[str]:
     headers, _body = header_block(raw)
     found: set[str] = set()
     number = subject_number_pattern()
-    for name, value in _HEADER.findall(headers):
+    for field, value in header_fields(headers, *_TIED_HEADERS):
         text = value.decode("utf-8", "replace")
-        field = name.lower()
         if field in (b"from", b"to", b"cc"):
             # Addresses are ASCII whatever the display names: found as they are, without decoding the header.
             for address in _ADDRESS.findall(value):
@@ -70,18 +66,14 @@ class _Groups:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def partition(raws: Sequence[bytes], parts: int, ours: Iterable[str] = ()) -> list[list[int]]:
-    """The message indexes for each of at most ``parts`` importers, each share in the original order."""
-    own = frozenset(a.lower() for a in ours)
-    return share_out([ties(raw, own) for raw in raws], parts)
+def partition(raws: Iterable[bytes], parts: int, ours: Iterable[str] = ()) -> list[list[int]]:
+    """The message indexes for each of at most ``parts`` importers, each share in the original order.
 
-
-def share_out(tie_sets: Sequence[set[str]], parts: int) -> list[list[int]]:
-    """``partition`` from each message's ties (read one message at a time: a large import is not held in memory).
-
-    Groups go largest first to the share with the fewest messages, so one big conversation does not leave the
-    others idle longer than it must.
+    Only each message's ties are kept, so ``raws`` may be read one message at a time. Groups go largest first to
+    the share with the fewest messages, so one big conversation does not leave the others idle longer than it must.
     """
+    own = frozenset(a.lower() for a in ours)
+    tie_sets = [ties(raw, own) for raw in raws]
     groups = _Groups(len(tie_sets))
     first_with: dict[str, int] = {}
     for index, found in enumerate(tie_sets):
